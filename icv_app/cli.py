@@ -1,0 +1,183 @@
+"""Command line: the GUI by default, plus headless commands for scripts and tests.
+
+    icv-app [--data-dir DIR] [--self-test]      start the app (or self-test and exit)
+    icv-app demo --visits N                     fill the profile with synthetic visits
+    icv-app visits list [--json]                list the profile's visits
+    icv-app pdf visit ID -o FILE                write one visit report as PDF
+
+Store errors (wrong passphrase, newer database, damaged file) print their message and
+exit with status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from icv_app import __version__
+from icv_app.paths import Paths
+
+EXIT_USAGE = 2
+EXIT_STORE = 3
+
+# Extra command groups (e.g. the server's) register themselves here: each is a function
+# that adds a sub-parser, and sets ``handler`` on it.
+CommandRegistrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _extra_registrars() -> list[CommandRegistrar]:
+    registrars: list[CommandRegistrar] = []
+    try:
+        from icv_app.server import commands as server_commands
+    except ImportError:  # the server's optional dependencies are not installed
+        return registrars
+    registrars.extend(server_commands.REGISTRARS)
+    return registrars
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="icv-app",
+        description="Independent custody visiting: record visits offline, sync, report.",
+    )
+    parser.add_argument("--version", action="version", version=f"icv-app {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="profile directory (default: $ICV_APP_DATA_DIR, else the per-user data folder)",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the main window offscreen on a throwaway profile and exit 0 if it works",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fill the profile with synthetic visits")
+    demo.add_argument("--visits", type=int, default=50, metavar="N")
+    demo.add_argument("--seed", type=int, default=None, help="for a reproducible data set")
+    demo.set_defaults(handler=cmd_demo)
+
+    visits = sub.add_parser("visits", help="visit reports")
+    visits_sub = visits.add_subparsers(dest="visits_command", metavar="ACTION", required=True)
+    vlist = visits_sub.add_parser("list", help="list visits (id, suite, date, status)")
+    vlist.add_argument("--json", action="store_true", help="print JSON for scripts")
+    vlist.set_defaults(handler=cmd_visits_list)
+
+    pdf = sub.add_parser("pdf", help="write reports as PDF")
+    pdf_sub = pdf.add_subparsers(dest="pdf_command", metavar="KIND", required=True)
+    pdf_visit = pdf_sub.add_parser("visit", help="one visit report")
+    pdf_visit.add_argument("visit_id", metavar="ID")
+    pdf_visit.add_argument("-o", "--output", required=True, metavar="FILE")
+    pdf_visit.set_defaults(handler=cmd_pdf_visit)
+
+    for register in _extra_registrars():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from icv_app.ui.app import self_test
+
+        return self_test(args.data_dir)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from icv_app.ui.app import run_gui
+
+        return run_gui(Paths.resolve(args.data_dir))
+    from icv_app.store.errors import StoreError
+
+    try:
+        return int(handler(args) or 0)
+    except StoreError as exc:
+        print(f"icv-app: {exc}", file=sys.stderr)
+        return EXIT_STORE
+
+
+def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from icv_app.store.local_store import LocalStore
+
+    return LocalStore.open(Paths.resolve(args.data_dir))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from icv_app.domain.demo import generate_visits
+    from icv_app.domain.reference import load_shipped
+    from icv_app.store.visits import insert_many
+
+    if args.visits < 0:
+        print("icv-app: --visits must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    reference = load_shipped()
+    with _open_store(args) as store:
+        batch: list = []  # type: ignore[type-arg]
+        for report in generate_visits(reference, args.visits, seed=args.seed):
+            batch.append(report)
+            if len(batch) == 1000:
+                store.writer.submit(lambda db, b=batch: insert_many(db, b)).result()
+                batch = []
+        if batch:
+            store.writer.submit(lambda db, b=batch: insert_many(db, b)).result()
+        total = store.writer.submit(
+            lambda db: db.execute("SELECT count(*) FROM visits").fetchone()[0]
+        ).result()
+    print(f"Added {args.visits} synthetic visits; the profile now holds {total}.")
+    return 0
+
+
+def cmd_visits_list(args: argparse.Namespace) -> int:
+    from icv_app.domain.reference import load_shipped
+    from icv_app.store.visits import list_visits
+
+    reference = load_shipped()
+    with _open_store(args) as store:
+        summaries = list_visits(store.reader)
+    rows = [
+        {
+            "id": s.id,
+            "suite": reference.suite_name(s.suite_id),
+            "suite_id": s.suite_id,
+            "date": s.visit_date,
+            "arrival": s.arrival_time,
+            "status": s.status.value,
+            "detainees": s.detainee_count,
+            "issues": s.issue_count,
+            "amendments": s.amendment_count,
+        }
+        for s in summaries
+    ]
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for r in rows:
+            print(f"{r['id']}  {r['date'] or '-':10}  {r['status']:9}  {r['suite']}")
+    return 0
+
+
+def cmd_pdf_visit(args: argparse.Namespace) -> int:
+    from icv_app.domain.reference import load_shipped
+    from icv_app.reports.visit_pdf import write_visit_pdf
+    from icv_app.store.visits import VisitNotFound, list_amendments, load_visit
+
+    with _open_store(args) as store:
+        try:
+            report = load_visit(store.reader, args.visit_id)
+        except VisitNotFound as exc:
+            print(f"icv-app: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        amendments = list_amendments(store.reader, args.visit_id)
+    out = Path(args.output)
+    write_visit_pdf(report, amendments, load_shipped(), out)
+    print(f"Wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""JSON-ready dicts to and from the domain dataclasses (cattrs does the walking).
+
+Dates and times travel as ISO 8601 strings, enums as their values. Unknown keys from a
+newer app version are ignored rather than fatal, so an older client can still read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, TypeVar
+
+import cattrs
+
+from icv_app.domain.visit import Amendment, VisitReport
+
+T = TypeVar("T")
+
+_converter = cattrs.Converter(forbid_extra_keys=False)
+for _type in (dt.date, dt.time, dt.datetime):
+    _converter.register_unstructure_hook(_type, lambda v: v.isoformat())
+_converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+_converter.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
+_converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    result: dict[str, Any] = _converter.unstructure(obj)
+    return result
+
+
+def from_dict(data: dict[str, Any], cls: type[T]) -> T:
+    return _converter.structure(data, cls)
+
+
+def report_to_json(report: VisitReport) -> str:
+    return json.dumps(to_dict(report), separators=(",", ":"), ensure_ascii=False)
+
+
+def report_from_json(text: str) -> VisitReport:
+    return from_dict(json.loads(text), VisitReport)
+
+
+def amendment_to_json(amendment: Amendment) -> str:
+    return json.dumps(to_dict(amendment), separators=(",", ":"), ensure_ascii=False)
+
+
+def amendment_from_json(text: str) -> Amendment:
+    return from_dict(json.loads(text), Amendment)

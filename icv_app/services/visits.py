@@ -1,0 +1,127 @@
+"""What a volunteer can do with visit reports, independent of any GUI.
+
+The UI (and the headless commands) call this service; it snapshots reports on the
+calling thread, hands every write to the store's writer thread and returns a Future.
+Reads are quick indexed queries on the reader connection.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from concurrent.futures import Future
+
+from icv_app.domain.reference import ReferenceData
+from icv_app.domain.validation import Problem, errors
+from icv_app.domain.visit import (
+    Amendment,
+    ReportLocked,
+    VisitorOnVisit,
+    VisitorRole,
+    VisitReport,
+)
+from icv_app.store import visits as visit_store
+from icv_app.store.local_store import LocalStore
+from icv_app.store.visits import VisitFilter, VisitSummary
+
+
+class SubmitRefused(Exception):
+    """The report cannot be submitted yet; ``problems`` says what to fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"- {p.message}" for p in problems)
+        super().__init__(f"The report cannot be submitted yet:\n{lines}")
+
+
+def confirmers_needed(report: VisitReport) -> list[str]:
+    """Visitors who must confirm before submission (everyone but accompanied observers)."""
+    return [v.visitor_id for v in report.header.visitors if v.role is not VisitorRole.OBSERVER]
+
+
+def submit_problems(report: VisitReport, confirmed_by: list[str]) -> list[Problem]:
+    problems = errors(report)
+    needed = confirmers_needed(report)
+    missing = [v for v in needed if v not in confirmed_by]
+    if missing:
+        problems.append(
+            Problem("confirmed_by", "Every visitor on the visit must confirm the report.")
+        )
+    elif len(needed) < 2:
+        problems.append(Problem("confirmed_by", "Both visitors must confirm the report."))
+    return problems
+
+
+class VisitService:
+    def __init__(self, store: LocalStore, reference: ReferenceData) -> None:
+        self.store = store
+        self.reference = reference
+
+    # Reads -------------------------------------------------------------------------
+    def list(self, where: VisitFilter | None = None) -> list[VisitSummary]:
+        return visit_store.list_visits(self.store.reader, where)
+
+    def load(self, visit_id: str) -> VisitReport:
+        return visit_store.load_visit(self.store.reader, visit_id)
+
+    def amendments(self, visit_id: str) -> list[Amendment]:
+        return visit_store.list_amendments(self.store.reader, visit_id)
+
+    def count(self) -> int:
+        return visit_store.count_visits(self.store.reader)
+
+    # Writes ------------------------------------------------------------------------
+    def new_visit(
+        self,
+        suite_id: str = "",
+        visitor_ids: tuple[str, ...] = (),
+        now: dt.datetime | None = None,
+    ) -> tuple[VisitReport, Future[int]]:
+        """A new draft dated now, saved at once so it is never lost."""
+        now = now or dt.datetime.now()
+        report = VisitReport()
+        report.header.suite_id = suite_id
+        report.header.visit_date = now.date()
+        report.header.arrival_time = now.time().replace(second=0, microsecond=0)
+        report.header.visitors = [VisitorOnVisit(v) for v in visitor_ids]
+        suite = self.reference.suite(suite_id)
+        if suite:
+            report.header.panel = suite.panel
+        return report, self.autosave(report)
+
+    def autosave(self, report: VisitReport) -> Future[int]:
+        """Queue a save of the report as it is now; a newer save of it supersedes this one."""
+        if report.is_submitted:
+            failed: Future[int] = Future()
+            failed.set_exception(ReportLocked(report.id))
+            return failed
+        row = visit_store.visit_row(report)
+        return self.store.writer.submit_latest(
+            ("visit", report.id), lambda db: visit_store.save_row(db, row)
+        )
+
+    def submit(self, report: VisitReport, confirmed_by: list[str]) -> Future[VisitReport]:
+        """Submit after every visitor confirmed; raises SubmitRefused with the problems."""
+        problems = submit_problems(report, confirmed_by)
+        if problems:
+            raise SubmitRefused(problems)
+        snapshot = copy.deepcopy(report)
+        snapshot.confirmed_by = list(confirmed_by)
+        return self.store.writer.submit(lambda db: visit_store.submit_visit(db, snapshot))
+
+    def add_amendment(
+        self, visit_id: str, reason: str, text: str, author_id: str = ""
+    ) -> Future[Amendment]:
+        amendment = Amendment(visit_id=visit_id, reason=reason, text=text, author_id=author_id)
+
+        def job(db: object) -> Amendment:
+            visit_store.add_amendment(db, amendment)  # type: ignore[arg-type]
+            return amendment
+
+        return self.store.writer.submit(job)
+
+    def delete_draft(self, visit_id: str) -> Future[None]:
+        return self.store.writer.submit(lambda db: visit_store.delete_draft(db, visit_id))
+
+    def restore_draft(self, visit_id: str) -> Future[None]:
+        return self.store.writer.submit(lambda db: visit_store.restore_draft(db, visit_id))
