@@ -1,0 +1,130 @@
+"""Validation messages a volunteer sees, each naming the field it is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from icv_app.domain.demo import generate_visits
+from icv_app.domain.validation import Severity, errors, validate
+from icv_app.domain.visit import (
+    ConditionItem,
+    ConditionState,
+    Detainee,
+    IssueRaised,
+    VisitorOnVisit,
+    VisitOutcome,
+    VisitReport,
+)
+
+
+def complete_report() -> VisitReport:
+    r = VisitReport()
+    h = r.header
+    h.suite_id = "suite-dunmore"
+    h.visit_date = dt.date(2026, 3, 14)
+    h.arrival_time = dt.time(19, 5)
+    h.admitted_time = dt.time(19, 9)
+    h.departure_time = dt.time(20, 15)
+    h.visitors = [VisitorOnVisit("v-005"), VisitorOnVisit("v-006")]
+    c = r.counts
+    c.in_custody, c.male, c.female = 6, 5, 1
+    c.offered, c.accepted, c.declined, c.observed, c.not_offered = 4, 3, 1, 1, 1
+    r.detainees = [Detainee(custody_number="07NS/0193/26")]
+    return r
+
+
+def fields(report: VisitReport) -> dict[str, str]:
+    """Each field's messages, joined."""
+    out: dict[str, str] = {}
+    for p in errors(report):
+        out[p.field] = f"{out[p.field]} {p.message}" if p.field in out else p.message
+    return out
+
+
+def test_a_complete_report_has_no_errors():
+    assert errors(complete_report()) == []
+
+
+def test_departure_before_arrival_is_named_on_the_departure_field():
+    r = complete_report()
+    r.header.departure_time = dt.time(18, 0)
+    assert "Departure is before arrival" in fields(r)["header.departure_time"]
+
+
+def test_counts_accounted_for_cannot_exceed_those_in_custody():
+    r = complete_report()
+    r.counts.not_offered = 3  # 3 + 1 + 1 + 3 = 8 > 6
+    message = fields(r)["counts.not_offered"]
+    assert "(8)" in message and "6 in custody" in message
+
+
+def test_juveniles_cannot_exceed_the_total():
+    r = complete_report()
+    r.counts.juveniles = 7
+    assert "Juveniles (7)" in fields(r)["counts.juveniles"]
+
+
+def test_a_delay_needs_a_reason_and_who_authorised_it():
+    r = complete_report()
+    r.header.delay_minutes = 15
+    got = fields(r)
+    assert "reason" in got["header.delay_reason"]
+    assert "authorised" in got["header.delay_authorised_by"]
+    r.header.delay_reason = "Incident in the cell block"
+    r.header.delay_authorised_by = "Insp 5521"
+    assert "header.delay_reason" not in fields(r)
+    assert "header.delay_authorised_by" not in fields(r)
+
+
+def test_custody_record_check_needs_consent():
+    r = complete_report()
+    r.detainees[0].record_checked = True
+    assert "consent" in fields(r)["detainees[0].record_checked"]
+    r.detainees[0].consent_record_check = True
+    assert "detainees[0].record_checked" not in fields(r)
+
+
+def test_a_name_is_refused_where_a_custody_number_belongs():
+    r = complete_report()
+    r.detainees.append(Detainee(custody_number="Jo Bloggs"))
+    assert "never record a name" in fields(r)["detainees[1].custody_number"]
+
+
+def test_duplicate_custody_numbers_point_at_the_second_entry():
+    r = complete_report()
+    r.detainees.append(Detainee(custody_number="07ns/0193/26"))
+    assert "already recorded for detainee 1" in fields(r)["detainees[1].custody_number"]
+
+
+def test_unsatisfactory_condition_needs_a_note():
+    r = complete_report()
+    r.condition(ConditionItem.HEATING).state = ConditionState.NOT_SATISFACTORY
+    assert "Heating" in fields(r)["conditions.heating.note"]
+
+
+def test_issue_needs_text_and_whether_resolved():
+    r = complete_report()
+    r.issues.append(IssueRaised())
+    got = fields(r)
+    assert "issues[0].text" in got and "issues[0].resolved" in got
+
+
+def test_abandoned_visit_needs_a_reason():
+    r = complete_report()
+    r.header.outcome = VisitOutcome.ABANDONED
+    assert "abandoned" in fields(r)["header.outcome_note"]
+
+
+def test_single_visitor_is_a_warning_not_an_error():
+    r = complete_report()
+    r.header.visitors = r.header.visitors[:1]
+    problems = [p for p in validate(r) if p.field == "header.visitors"]
+    assert problems and all(p.severity is Severity.WARNING for p in problems)
+    assert errors(r) == []
+
+
+def test_generated_demo_visits_are_all_valid(reference):
+    bad = [
+        (r.id, p) for r in generate_visits(reference, 500, seed=7) for p in errors(r)
+    ]
+    assert bad == []

@@ -1,0 +1,88 @@
+"""What a volunteer does with reports, through the service the UI uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from icv_app.domain.visit import Detainee, ReportLocked, VisitorOnVisit, VisitorRole
+from icv_app.services.visits import SubmitRefused, VisitService
+
+
+@pytest.fixture
+def service(store, reference):
+    return VisitService(store, reference)
+
+
+def ready_to_submit(service):
+    report, saved = service.new_visit(
+        "suite-canal-street", ("v-003", "v-004"), now=dt.datetime(2026, 6, 2, 21, 30)
+    )
+    saved.result()
+    report.header.admitted_time = dt.time(21, 34)
+    report.header.departure_time = dt.time(22, 20)
+    c = report.counts
+    c.in_custody, c.male, c.offered, c.accepted = 3, 3, 2, 2
+    report.detainees = [Detainee(custody_number="12NS/0042/26")]
+    return report
+
+
+def test_new_visit_is_saved_at_once_with_date_time_and_panel(service):
+    report, saved = service.new_visit(
+        "suite-canal-street", ("v-003", "v-004"), now=dt.datetime(2026, 6, 2, 21, 30, 41)
+    )
+    assert saved.result() == 1
+    loaded = service.load(report.id)
+    assert loaded.header.visit_date == dt.date(2026, 6, 2)
+    assert loaded.header.arrival_time == dt.time(21, 30)
+    assert loaded.header.panel == "City panel"
+
+
+def test_autosave_keeps_every_change(service):
+    report = ready_to_submit(service)
+    for text in ("P", "PS", "PS 1", "PS 11", "PS 118"):
+        report.header.officer_in_charge = text
+        service.autosave(report)
+    service.store.writer.flush()
+    assert service.load(report.id).header.officer_in_charge == "PS 118"
+
+
+def test_submit_needs_both_visitors_to_confirm(service):
+    report = ready_to_submit(service)
+    with pytest.raises(SubmitRefused, match="Every visitor"):
+        service.submit(report, ["v-003"])
+    service.submit(report, ["v-003", "v-004"]).result()
+    stored = service.load(report.id)
+    assert stored.is_submitted and stored.confirmed_by == ["v-003", "v-004"]
+
+
+def test_an_accompanied_observer_need_not_confirm(service):
+    report = ready_to_submit(service)
+    report.header.visitors.append(VisitorOnVisit("v-007", VisitorRole.OBSERVER))
+    service.submit(report, ["v-003", "v-004"]).result()
+    assert service.load(report.id).is_submitted
+
+
+def test_submit_is_refused_while_there_are_errors(service):
+    report = ready_to_submit(service)
+    report.header.departure_time = dt.time(20, 0)
+    with pytest.raises(SubmitRefused) as info:
+        service.submit(report, ["v-003", "v-004"])
+    assert "header.departure_time" in {p.field for p in info.value.problems}
+    assert not service.load(report.id).is_submitted
+
+
+def test_after_submission_autosave_is_refused(service):
+    report = ready_to_submit(service)
+    submitted = service.submit(report, ["v-003", "v-004"]).result()
+    with pytest.raises(ReportLocked):
+        service.autosave(submitted).result()
+
+
+def test_amendment_shows_with_the_report(service):
+    report = ready_to_submit(service)
+    service.submit(report, ["v-003", "v-004"]).result()
+    service.add_amendment(report.id, "Wrong suite", "The visit was to Elmwick.", "v-003").result()
+    [amendment] = service.amendments(report.id)
+    assert amendment.visit_id == report.id and amendment.reason == "Wrong suite"
