@@ -71,6 +71,41 @@ def _m0001(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+@migrations(name="0002_sync")
+def _m0002(db: sqlite_utils.Database) -> None:
+    for table in ("visits", "amendments"):
+        # owner_id: the server's user id of who first pushed it (known after sync).
+        # attention: the server's reason when it rejected this record; shown to the user.
+        db.execute(f"ALTER TABLE {table} ADD COLUMN owner_id TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN attention TEXT")
+        db.execute(f"CREATE INDEX {table}_unsynced ON {table}(rev, base_rev) WHERE rev > base_rev")
+    db.execute(
+        """
+        CREATE TABLE conflicts (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            server_rev INTEGER NOT NULL,
+            server_deleted INTEGER NOT NULL DEFAULT 0,
+            server_body TEXT,
+            detected_at TEXT NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+    # Records removed from this laptop under the retention rule: never re-pulled, still
+    # counted in the post-sync check against the server.
+    db.execute(
+        """
+        CREATE TABLE purged (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 

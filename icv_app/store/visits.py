@@ -120,7 +120,7 @@ def save_row(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
             "arrival_time = :arrival_time, status = :status, "
             "detainee_count = :detainee_count, issue_count = :issue_count, "
             "search_text = :search_text, body = :body, updated_at = :updated_at, "
-            "submitted_at = :submitted_at, rev = rev + 1 WHERE id = :id",
+            "submitted_at = :submitted_at, rev = rev + 1, attention = NULL WHERE id = :id",
             row,
         )
         return int(current[1]) + 1
