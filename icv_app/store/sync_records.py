@@ -188,13 +188,13 @@ def apply_changes(
             local = db.execute(
                 f"SELECT rev, base_rev FROM {table} WHERE id = ?", [change.id]
             ).fetchone()
+            if local is not None and local[1] >= change.rev:
+                continue  # we hold that server version (local edits may sit on top of it)
             if local is not None and local[0] > local[1]:
                 _record_conflict(db, change.type, change.id, change.rev, change.deleted,
                                  change.body)
                 conflicts += 1
                 continue
-            if local is not None and local[1] >= change.rev:
-                continue  # already have it (e.g. our own push coming back)
             _store_server_copy(db, change)
         set_setting(db, "pull_since", str(next_since))
     return conflicts
@@ -308,7 +308,7 @@ def synced_digest(db: sqlite_utils.Database) -> tuple[int, str]:
             f"{rtype}:{rid}:{rev}"
             for rid, rev in db.execute(
                 f"SELECT id, base_rev FROM {table} WHERE base_rev > 0 AND deleted = 0 "
-                "AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.record_id = id)"
+                f"AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.record_id = {table}.id)"
             ).fetchall()
         ]
     lines += [

@@ -1,0 +1,150 @@
+"""Sync bookkeeping on the laptop, without a server: what is pending, what a pull may
+overwrite, conflicts kept for a person, and the retention purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from icv_app.domain.demo import generate_visits
+from icv_app.domain.serialize import to_dict
+from icv_app.domain.visit import Amendment, VisitStatus
+from icv_app.store import sync_records as sr
+from icv_app.store import visits as vs
+
+
+def write(store, job):  # type: ignore[no-untyped-def]
+    return store.writer.submit(job).result()
+
+
+@pytest.fixture
+def reports(reference):
+    return list(generate_visits(reference, 6, seed=21, today=dt.date(2026, 11, 1)))
+
+
+def test_new_and_changed_records_are_pending_visits_first(store, reports):
+    write(store, lambda db: vs.insert_many(db, reports))
+    submitted = next(r for r in reports if r.is_submitted)
+    a = Amendment(submitted.id, "typo", "Arrival was 10:05.")
+    write(store, lambda db: vs.add_amendment(db, a))
+    out = sr.pending(store.reader)
+    assert [o.type for o in out] == ["visit"] * 6 + ["amendment"]
+    assert {o.id for o in out if o.type == "visit"} == {r.id for r in reports}
+
+
+def test_accepted_records_stop_being_pending_but_later_edits_do_not(store, reports):
+    draft = reports[0]
+    draft.status = VisitStatus.DRAFT
+    write(store, lambda db: vs.save_visit(db, draft))
+    [out] = sr.pending(store.reader)
+    draft.header.officer_in_charge = "PS 0001"  # edited while the push was in flight
+    write(store, lambda db: vs.save_visit(db, draft))
+    write(store, lambda db: sr.record_outcomes(
+        db, [sr.PushOutcome("visit", draft.id, out.rev, "accepted", owner_id="u1")]))
+    [again] = sr.pending(store.reader)
+    assert again.rev == 2 and again.base_rev == 1
+
+
+def test_rejected_record_is_marked_and_does_not_block_others(store, reports):
+    write(store, lambda db: vs.insert_many(db, reports[:3]))
+    bad = reports[0]
+    write(store, lambda db: sr.record_outcomes(db, [
+        sr.PushOutcome("visit", bad.id, 1, "rejected", reason="Unknown suite"),
+        sr.PushOutcome("visit", reports[1].id, 1, "accepted"),
+    ]))
+    assert {o.id for o in sr.pending(store.reader)} == {reports[2].id}
+    assert sr.count_attention(store.reader) == 1
+    row = store.reader.execute("SELECT attention FROM visits WHERE id = ?", [bad.id]).fetchone()
+    assert row[0] == "Unknown suite"
+
+
+def test_pull_never_overwrites_an_unsynced_local_edit(store, reports):
+    draft = reports[0]
+    draft.status = VisitStatus.DRAFT
+    write(store, lambda db: vs.save_visit(db, draft))
+    write(store, lambda db: sr.record_outcomes(
+        db, [sr.PushOutcome("visit", draft.id, 1, "accepted")]))
+    draft.header.officer_in_charge = "mine"
+    write(store, lambda db: vs.save_visit(db, draft))
+    theirs = to_dict(draft)
+    theirs["header"]["officer_in_charge"] = "theirs"
+    change = sr.IncomingChange("visit", draft.id, 2, False, theirs, "u2")
+    assert write(store, lambda db: sr.apply_changes(db, [change], 10)) == 1
+    assert vs.load_visit(store.reader, draft.id).header.officer_in_charge == "mine"
+    [conflict] = sr.list_conflicts(store.reader)
+    assert conflict.local_body["header"]["officer_in_charge"] == "mine"
+    assert conflict.server_body["header"]["officer_in_charge"] == "theirs"
+    assert sr.pending(store.reader) == []  # waits for a person
+    assert sr.get_setting(store.reader, "pull_since") == "10"
+
+    write(store, lambda db: sr.resolve_conflict(db, "visit", draft.id, "mine"))
+    [out] = sr.pending(store.reader)
+    assert (out.base_rev, out.rev) == (2, 3)
+
+
+def test_taking_the_server_copy_replaces_ours(store, reports):
+    draft = reports[0]
+    draft.status = VisitStatus.DRAFT
+    write(store, lambda db: vs.save_visit(db, draft))
+    theirs = to_dict(draft)
+    theirs["header"]["officer_in_charge"] = "theirs"
+    write(store, lambda db: sr.apply_changes(
+        db, [sr.IncomingChange("visit", draft.id, 5, False, theirs)], 3))
+    write(store, lambda db: sr.resolve_conflict(db, "visit", draft.id, "server"))
+    assert vs.load_visit(store.reader, draft.id).header.officer_in_charge == "theirs"
+    assert sr.pending(store.reader) == [] and sr.list_conflicts(store.reader) == []
+
+
+def test_cursor_only_moves_with_the_data(store, reports):
+    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r), "u1") for r in reports]
+
+    def apply_then_crash(db):  # type: ignore[no-untyped-def]
+        with db.atomic():
+            sr.apply_changes(db, changes, 99)
+            raise RuntimeError("killed while applying a pull")
+
+    with pytest.raises(RuntimeError):
+        write(store, apply_then_crash)
+    assert sr.get_setting(store.reader, "pull_since") is None
+    assert vs.count_visits(store.reader) == 0
+    write(store, lambda db: sr.apply_changes(db, changes, 99))
+    assert sr.get_setting(store.reader, "pull_since") == "99"
+    assert vs.count_visits(store.reader) == 6 and sr.pending(store.reader) == []
+
+
+def test_pulled_tombstone_removes_the_record(store, reports):
+    r = reports[0]
+    write(store, lambda db: sr.apply_changes(
+        db, [sr.IncomingChange("visit", r.id, 1, False, to_dict(r))], 1))
+    write(store, lambda db: sr.apply_changes(
+        db, [sr.IncomingChange("visit", r.id, 2, True, None)], 2))
+    assert vs.count_visits(store.reader) == 0
+
+
+def test_retention_purges_only_old_reports_safely_on_the_server(store, reports):
+    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r)) for r in reports]
+    write(store, lambda db: sr.apply_changes(db, changes, 6))
+    count_before, digest_before = sr.synced_digest(store.reader)
+    unsynced = next(r for r in reports if r.is_submitted)
+    write(store, lambda db: db.execute(
+        "UPDATE visits SET rev = rev + 1 WHERE id = ?", [unsynced.id]))
+    now = "2027-06-01T00:00:00+00:00"
+    purged = write(store, lambda db: sr.purge_retained(db, 30, now))
+    submitted = [r for r in reports if r.is_submitted]
+    assert purged == len(submitted) - 1
+    left = {s.id for s in vs.list_visits(store.reader)}
+    assert unsynced.id in left
+    assert all(r.id in left for r in reports if not r.is_submitted)
+    # The purged ones still count as held, and a re-pull does not bring them back.
+    write(store, lambda db: sr.apply_changes(db, changes, 6))
+    assert {s.id for s in vs.list_visits(store.reader)} == left
+    write(store, lambda db: db.execute(
+        "UPDATE visits SET rev = rev - 1 WHERE id = ?", [unsynced.id]))
+    assert sr.synced_digest(store.reader) == (count_before, digest_before)
+
+
+def test_nothing_recent_is_purged(store, reports):
+    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r)) for r in reports]
+    write(store, lambda db: sr.apply_changes(db, changes, 6))
+    assert write(store, lambda db: sr.purge_retained(db, 3650)) == 0
