@@ -29,12 +29,16 @@ CommandRegistrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _extra_registrars() -> list[CommandRegistrar]:
+    """Command groups of the central store (serve, admin) and of sync (login, sync)."""
+    import importlib
+
     registrars: list[CommandRegistrar] = []
-    try:
-        from icv_app.server import commands as server_commands
-    except ImportError:  # the server's optional dependencies are not installed
-        return registrars
-    registrars.extend(server_commands.REGISTRARS)
+    for module in ("icv_app.server.commands", "icv_app.sync.commands"):
+        try:
+            registrars.extend(importlib.import_module(module).REGISTRARS)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
     return registrars
 
 
