@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Self
 
 
 def new_id() -> str:
@@ -35,6 +36,11 @@ class LabelledEnum(str, Enum):
 
     def __str__(self) -> str:
         return self.label
+
+    @classmethod
+    def from_value(cls, value: str) -> Self:
+        """The member for a stored value (the constructor's signature takes a label too)."""
+        return cls._value2member_map_[value]  # type: ignore[return-value]
 
 
 class VisitMode(LabelledEnum):

@@ -7,6 +7,7 @@ Reads are quick indexed queries on the reader connection.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as dt
 from concurrent.futures import Future
@@ -64,7 +65,7 @@ class VisitService:
     def load(self, visit_id: str) -> VisitReport:
         return visit_store.load_visit(self.store.reader, visit_id)
 
-    def amendments(self, visit_id: str) -> list[Amendment]:
+    def amendments(self, visit_id: str) -> builtins.list[Amendment]:
         return visit_store.list_amendments(self.store.reader, visit_id)
 
     def count(self) -> int:
@@ -100,7 +101,7 @@ class VisitService:
             ("visit", report.id), lambda db: visit_store.save_row(db, row)
         )
 
-    def submit(self, report: VisitReport, confirmed_by: list[str]) -> Future[VisitReport]:
+    def submit(self, report: VisitReport, confirmed_by: builtins.list[str]) -> Future[VisitReport]:
         """Submit after every visitor confirmed; raises SubmitRefused with the problems."""
         problems = submit_problems(report, confirmed_by)
         if problems:

@@ -213,12 +213,12 @@ def _store_server_copy(db: sqlite_utils.Database, change: IncomingChange) -> Non
         report = from_dict(change.body, VisitReport)
         row = visit_row(report)
         row.update(rev=change.rev, base_rev=change.rev, owner_id=change.owner_id, deleted=0)
-        db["visits"].insert(row)
+        db.table("visits").insert(row)
     else:
         amendment = from_dict(change.body, Amendment)
         if not db.execute("SELECT 1 FROM visits WHERE id = ?", [amendment.visit_id]).fetchone():
             return  # its visit is not here (purged or out of scope)
-        db["amendments"].insert(
+        db.table("amendments").insert(
             {
                 "id": amendment.id,
                 "visit_id": amendment.visit_id,
@@ -234,7 +234,7 @@ def _store_server_copy(db: sqlite_utils.Database, change: IncomingChange) -> Non
 
 def _insert_tombstone_visit(db: sqlite_utils.Database, change: IncomingChange) -> None:
     now = utc_now().isoformat()
-    db["visits"].insert(
+    db.table("visits").insert(
         {"id": change.id, "body": json.dumps(to_dict(VisitReport(id=change.id))),
          "created_at": now, "updated_at": now, "rev": change.rev, "base_rev": change.rev,
          "deleted": 1, "owner_id": change.owner_id}

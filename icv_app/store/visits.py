@@ -213,7 +213,7 @@ def list_visits(
     return [
         VisitSummary(
             id=r[0], suite_id=r[1], visit_date=r[2], arrival_time=r[3],
-            status=VisitStatus(r[4]), detainee_count=r[5], issue_count=r[6],
+            status=VisitStatus.from_value(r[4]), detainee_count=r[5], issue_count=r[6],
             amendment_count=r[7], updated_at=r[8],
         )
         for r in db.execute(sql, params).fetchall()
