@@ -178,7 +178,11 @@ def cmd_pdf_visit(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         amendments = list_amendments(store.reader, args.visit_id)
     out = Path(args.output)
-    write_visit_pdf(report, amendments, load_shipped(), out)
+    try:
+        write_visit_pdf(report, amendments, load_shipped(), out)
+    except OSError as exc:
+        print(f"icv-app: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"Wrote {out}")
     return 0
 

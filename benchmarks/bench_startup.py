@@ -1,0 +1,82 @@
+"""Start-up to main window shown, with 10,000 visits stored, against a bare PySide6 window.
+
+Both sides are measured the same way: wall time from spawning a fresh Python process to
+that process exiting after its main window was shown and painted. The app runs
+``icv-app --data-dir D --self-test`` (open the store, show the main window with the
+visits list populated, exit); the baseline runs a script that creates a QApplication
+and a QMainWindow holding an empty QTableView, shows it and exits the same way. Runs
+alternate between the two so machine load affects both alike.
+
+    python benchmarks/bench_startup.py [--visits 10000] [--runs 15]
+
+Target: ratio at most 2.0x (medians).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from _common import REPO, temp_dir, verdict
+
+BASELINE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.setCentralWidget(QTableView())
+window.resize(1100, 700)
+window.show()
+QTimer.singleShot(0, app.quit)
+app.exec()
+window.grab()
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visits", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    data = temp_dir("startup")
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONPATH"] = str(REPO)
+    env["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.FileKeyring"
+    env["ICV_TEST_KEYRING_FILE"] = str(data / "test-keyring.json")
+    profile = data / "profile"
+    subprocess.run(
+        [sys.executable, "-m", "icv_app", "--data-dir", str(profile), "demo",
+         "--visits", str(args.visits), "--seed", "1"],
+        env=env, check=True, capture_output=True,
+    )
+    app_cmd = [sys.executable, "-m", "icv_app", "--data-dir", str(profile), "--self-test"]
+    base_cmd = [sys.executable, "-c", BASELINE]
+    for cmd in (app_cmd, base_cmd):  # warm the OS file cache
+        timed(cmd, env)
+    ours, base = [], []
+    for _ in range(args.runs):
+        ours.append(timed(app_cmd, env))
+        base.append(timed(base_cmd, env))
+    o, b = statistics.median(ours) * 1000, statistics.median(base) * 1000
+    print(f"start-up to main window shown ({args.visits} visits stored, {args.runs} runs each)")
+    print(f"  icv-app   median {o:.0f} ms  (min {min(ours) * 1000:.0f})")
+    print(f"  baseline  median {b:.0f} ms  (min {min(base) * 1000:.0f})  bare PySide6 window")
+    print(f"  ratio {o / b:.2f}x   target <= 2.0x: {verdict(o / b <= 2.0)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
