@@ -1,0 +1,155 @@
+"""Starting the desktop app: the QApplication, opening the encrypted store (asking for a
+passphrase when the computer has no keyring), the main window, and a self-test.
+
+Only what the first window needs is imported at start-up; the visit form, its dialogs
+and reportlab load when first used.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from icv_app.domain.reference import ReferenceData, load_shipped
+from icv_app.paths import Paths
+from icv_app.services.visits import VisitService
+from icv_app.store.errors import PassphraseRequired, StoreError, WrongKey
+from icv_app.store.keys import ENV_PASSPHRASE
+from icv_app.store.local_store import LocalStore
+from icv_app.ui.main_window import MainWindow
+
+EXIT_STORE = 3  # the same status the command line uses for store errors
+SELF_TEST_TIMEOUT_S = 20.0
+
+AskPassphrase = Callable[[bool, str], str | None]
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("icv-app")
+    app.setApplicationDisplayName("Custody visits")
+    app.setOrganizationName("icv-app")
+    return app
+
+
+def build_main_window(store: LocalStore, reference: ReferenceData) -> MainWindow:
+    """The main window over an open store, with the visits list already populated
+    (``window.is_populated`` is True; ``window.list_populated`` fires on each refresh)."""
+    return MainWindow(VisitService(store, reference), reference, store.paths.exports)
+
+
+def _ask_with_dialog(new_profile: bool, error: str) -> str | None:
+    from icv_app.ui.passphrase_dialog import ask_passphrase
+
+    return ask_passphrase(new_profile, error)
+
+
+def open_store(paths: Paths, ask: AskPassphrase = _ask_with_dialog) -> LocalStore | None:
+    """The open store, or None if the user chose to quit at the passphrase prompt.
+
+    A wrong passphrase is asked again (with the reason shown); every other StoreError
+    is raised for the caller to show.
+    """
+    error = ""
+    while True:
+        cancelled = False
+
+        def provider(new_profile: bool, error: str = error) -> str | None:
+            nonlocal cancelled
+            value = ask(new_profile, error)
+            cancelled = value is None
+            return value
+
+        try:
+            return LocalStore.open(paths, provider)
+        except PassphraseRequired:
+            if cancelled:
+                return None
+            raise
+        except WrongKey as exc:
+            if exc.from_passphrase and not os.environ.get(ENV_PASSPHRASE):
+                error = str(exc)
+                continue
+            raise
+
+
+def run_gui(paths: Paths) -> int:
+    app = application()
+    try:
+        store = open_store(paths)
+    except StoreError as exc:
+        QMessageBox.critical(None, "Your visit reports cannot be opened", str(exc))
+        return EXIT_STORE
+    if store is None:
+        return 0
+    try:
+        window = build_main_window(store, load_shipped())
+        window.show()
+        return app.exec()
+    finally:
+        store.close()  # flushes any save still queued
+
+
+def _open_throwaway(paths: Paths) -> LocalStore:
+    """A profile whose key lives only in this process: never the user's keyring."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        return LocalStore.open(paths, lambda _new: secrets.token_urlsafe(24))
+    finally:
+        keyring.set_keyring(previous)
+
+
+def self_test(data_dir: str | None) -> int:
+    """Open the main window (offscreen unless a platform is set) and close it again.
+
+    Without ``data_dir`` it runs on a temporary profile with a random, unsaved key.
+    Returns 0 when the window showed with its list populated.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        app = application()
+        with tempfile.TemporaryDirectory(prefix="icv-self-test-") as tmp:
+            if data_dir is None:
+                store = _open_throwaway(Paths(Path(tmp) / "profile"))
+            else:
+                store = LocalStore.open(Paths.resolve(data_dir))
+            try:
+                window = build_main_window(store, load_shipped())
+                window.show()
+                deadline = time.monotonic() + SELF_TEST_TIMEOUT_S
+                while not _shown(window):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the main window did not show")
+                    app.processEvents()
+                visits = window.visits.model.rowCount()
+                window.close()
+                shiboken6.delete(window)  # now, not at interpreter exit
+            finally:
+                store.close()
+    except Exception as exc:  # the point of a self-test: report any failure plainly
+        print(f"icv-app self-test failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"icv-app self-test passed: main window shown with {visits} visits listed.")
+    return 0
+
+
+def _shown(window: MainWindow) -> bool:
+    handle = window.windowHandle()
+    return window.isVisible() and window.is_populated and handle is not None and (
+        handle.isExposed()
+    )

@@ -1,0 +1,281 @@
+"""The main window: the visits list, the visit form (created on first use), the menus
+with every keyboard shortcut, and the status bar that says whether work is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from icv_app.domain.reference import ReferenceData
+from icv_app.domain.visit import VisitStatus
+from icv_app.services.visits import VisitService
+from icv_app.ui.tasks import when_done
+from icv_app.ui.visits_list import VisitsListPage, display_date
+
+if TYPE_CHECKING:
+    from icv_app.ui.visit_form import VisitForm
+
+SAVED_STYLE = "color: #1b5e20;"
+SAVING_STYLE = "color: #5f6368;"
+ERROR_STYLE = "color: #b3261e; font-weight: bold;"
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    list_populated(): the visits list shows the rows of the current filter.
+    draft_deleted(str): a draft was deleted (it can be restored with Undo).
+    draft_restored(str): a deleted draft was restored.
+    form_opened(str): the visit with this id is shown in the form.
+    """
+
+    list_populated = Signal()
+    draft_deleted = Signal(str)
+    draft_restored = Signal(str)
+    form_opened = Signal(str)
+
+    def __init__(
+        self,
+        service: VisitService,
+        reference: ReferenceData,
+        export_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.reference = reference
+        self.export_dir = export_dir
+        self.setWindowTitle("Custody visits — icv-app")
+        self.resize(1180, 760)
+        self._form: VisitForm | None = None
+        self._undo_visit_id: str | None = None
+
+        self.visits = VisitsListPage(service, reference)
+        self.visits.populated.connect(self.list_populated)
+        self.visits.open_requested.connect(self.open_visit)
+        self.visits.selection_changed.connect(self._update_actions)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.visits)
+        self.setCentralWidget(self.pages)
+
+        self.save_state = QLabel()
+        self.save_state.setAccessibleName("Save state")
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setAccessibleName("Undo delete draft")
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self.statusBar().addPermanentWidget(self.undo_button)
+        self.statusBar().addPermanentWidget(self.save_state)
+
+        self._build_actions()
+        self.visits.refresh()
+        self._update_actions()
+
+    @property
+    def is_populated(self) -> bool:
+        return self.visits.is_populated
+
+    # Actions -------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: object, *shortcuts: QKeySequence | str, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action(
+            "&New visit", self.new_visit, QKeySequence.StandardKey.New,
+            tip="Start a report for a visit happening now",
+        )
+        self.export_action = self._action(
+            "&Export PDF…", self.export_pdf, "Ctrl+P", "Ctrl+E",
+            tip="Write the open report as a PDF",
+        )
+        self.close_visit_action = self._action(
+            "&Back to visits", self.show_list, "Ctrl+W", "Alt+Left",
+            tip="Close the report and return to the list of visits",
+        )
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.undo_action = self._action(
+            "&Undo delete draft", self.undo_delete, QKeySequence.StandardKey.Undo
+        )
+        self.delete_action = self._action(
+            "&Delete draft", self.delete_selected, QKeySequence.StandardKey.Delete
+        )
+        self.find_action = self._action("&Find visits", self.focus_search, "Ctrl+F")
+        self.add_detainee_action = self._action(
+            "Add &detainee", lambda: self._form_call("add_detainee"), "Ctrl+D"
+        )
+        self.add_issue_action = self._action(
+            "Add &issue", lambda: self._form_call("add_issue"), "Ctrl+I"
+        )
+        self.submit_action = self._action(
+            "&Submit report…", lambda: self._form_call("submit"), "Ctrl+Return", "Ctrl+Enter"
+        )
+        self.amend_action = self._action(
+            "Add &amendment…", lambda: self._form_call("add_amendment"), "Ctrl+Shift+A"
+        )
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.new_action, self.export_action, self.close_visit_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        for action in (self.undo_action, self.delete_action, self.find_action):
+            edit_menu.addAction(action)
+        visit_menu = menus.addMenu("&Visit")
+        for action in (
+            self.add_detainee_action, self.add_issue_action, self.submit_action,
+            self.amend_action,
+        ):
+            visit_menu.addAction(action)
+
+    def _update_actions(self) -> None:
+        on_form = self._form is not None and self.pages.currentWidget() is self._form
+        form = self._form if on_form else None
+        editable = form is not None and not form.read_only
+        summary = self.visits.selected_summary() if not on_form else None
+        self.export_action.setEnabled(form is not None)
+        self.close_visit_action.setEnabled(on_form)
+        self.add_detainee_action.setEnabled(editable)
+        self.add_issue_action.setEnabled(editable)
+        self.submit_action.setEnabled(editable)
+        self.amend_action.setEnabled(form is not None and form.report.is_submitted)
+        self.delete_action.setEnabled(
+            summary is not None and summary.status is VisitStatus.DRAFT
+        )
+        self.undo_action.setEnabled(not on_form and self._undo_visit_id is not None)
+        self.find_action.setEnabled(not on_form)
+
+    def _form_call(self, name: str) -> None:
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            getattr(self._form, name)()
+
+    # The form ------------------------------------------------------------------------
+    @property
+    def form(self) -> VisitForm:
+        """The visit form, built on first use (start-up does not pay for it)."""
+        if self._form is None:
+            from icv_app.ui.visit_form import VisitForm
+
+            form = VisitForm(self.service, self.reference, self.export_dir)
+            form.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            form.autosaver.saving.connect(lambda: self._save_state("Saving…", SAVING_STYLE))
+            form.autosaver.saved.connect(lambda: self._save_state("Saved", SAVED_STYLE))
+            form.autosaver.failed.connect(lambda text: self._save_state(text, ERROR_STYLE))
+            form.submitted.connect(lambda _id: self._update_actions())
+            form.amended.connect(lambda _id: self._update_actions())
+            self.pages.addWidget(form)
+            self._form = form
+        return self._form
+
+    def _save_state(self, text: str, style: str) -> None:
+        self.save_state.setText(text)
+        self.save_state.setStyleSheet(style)
+
+    def new_visit(self) -> None:
+        """A draft dated now, saved at once, opened in the form."""
+        report, saved = self.service.new_visit()
+        form = self.form
+        form.load(report, [])
+        form.autosaver.track(saved)
+        self._show_form(report.id)
+
+    def open_visit(self, visit_id: str) -> None:
+        try:
+            report = self.service.load(visit_id)
+        except KeyError as exc:
+            QMessageBox.warning(self, "Visit not found", str(exc))
+            self.visits.refresh()
+            return
+        form = self.form
+        form.load(report, self.service.amendments(visit_id))
+        self._save_state("", SAVED_STYLE)
+        self._show_form(visit_id)
+
+    def _show_form(self, visit_id: str) -> None:
+        form = self.form
+        self.pages.setCurrentWidget(form)
+        self._hide_undo()
+        self._update_actions()
+        form.header.suite.setFocus()
+        self.form_opened.emit(visit_id)
+
+    def show_list(self) -> None:
+        if self.pages.currentWidget() is self.visits:
+            return
+        current = self._form.report.id if self._form is not None else None
+        self.pages.setCurrentWidget(self.visits)
+        self.visits.refresh()
+        if current is not None:
+            self.visits.select(current)
+        self.visits.table.setFocus()
+        self._update_actions()
+
+    def focus_search(self) -> None:
+        self.show_list()
+        self.visits.search.setFocus()
+        self.visits.search.selectAll()
+
+    def export_pdf(self) -> None:
+        self._form_call("export_pdf")
+
+    # Deleting drafts -----------------------------------------------------------------
+    def delete_selected(self) -> None:
+        summary = self.visits.selected_summary()
+        if summary is None or summary.status is not VisitStatus.DRAFT:
+            return
+        suite = self.reference.suite_name(summary.suite_id) or "no suite"
+        label = f"{display_date(summary.visit_date)}, {suite}"
+
+        def deleted(_result: object) -> None:
+            self._undo_visit_id = summary.id
+            self.visits.refresh()
+            self.statusBar().showMessage(f"Deleted the draft of {label}. Ctrl+Z undoes it.")
+            self.undo_button.show()
+            self._update_actions()
+            self.draft_deleted.emit(summary.id)
+
+        when_done(self.service.delete_draft(summary.id), self, deleted, self._failed)
+
+    def undo_delete(self) -> None:
+        visit_id = self._undo_visit_id
+        if visit_id is None:
+            return
+
+        def restored(_result: object) -> None:
+            self._hide_undo()
+            self.visits.refresh()
+            self.visits.select(visit_id)
+            self.statusBar().showMessage("Draft restored.", 8000)
+            self._update_actions()
+            self.draft_restored.emit(visit_id)
+
+        when_done(self.service.restore_draft(visit_id), self, restored, self._failed)
+
+    def _hide_undo(self) -> None:
+        self._undo_visit_id = None
+        self.undo_button.hide()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._save_state(str(exc), ERROR_STYLE)
+        self.statusBar().showMessage(str(exc))
+

@@ -1,0 +1,111 @@
+"""Fixtures for driving the desktop UI offscreen, the way a volunteer uses it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from icv_app.domain.reference import ReferenceData
+from icv_app.domain.visit import (
+    Detainee,
+    IssueRaised,
+    VisitorOnVisit,
+    VisitReport,
+    VisitStatus,
+)
+from icv_app.services.visits import VisitService
+from icv_app.store.local_store import LocalStore
+from icv_app.store.visits import insert_many
+from icv_app.ui.app import build_main_window
+from icv_app.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def service(store: LocalStore, reference: ReferenceData) -> VisitService:
+    return VisitService(store, reference)
+
+
+@pytest.fixture
+def window(qtbot, store: LocalStore, reference: ReferenceData) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = build_main_window(store, reference)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+    yield win
+    # Let queued saves land before the store fixture closes the writer.
+    if win._form is not None:
+        qtbot.waitUntil(lambda: win.form.autosaver.idle, timeout=5000)
+
+
+def make_visit(
+    suite_id: str = "suite-ashford-road",
+    day: dt.date = dt.date(2026, 3, 2),
+    arrival: dt.time = dt.time(14, 0),
+    status: VisitStatus = VisitStatus.DRAFT,
+    custody_numbers: tuple[str, ...] = (),
+    issue_text: str = "",
+    officer: str = "PS 1001",
+) -> VisitReport:
+    """A synthetic report (no real names or custody numbers)."""
+    report = VisitReport()
+    h = report.header
+    h.suite_id = suite_id
+    h.visit_date = day
+    h.arrival_time = arrival
+    h.officer_in_charge = officer
+    h.visitors = [VisitorOnVisit("v-001"), VisitorOnVisit("v-002")]
+    report.detainees = [Detainee(custody_number=n) for n in custody_numbers]
+    if issue_text:
+        report.issues = [IssueRaised(text=issue_text, raised_with="PS 1001", resolved=True)]
+    report.status = status
+    if status is VisitStatus.SUBMITTED:
+        report.submitted_at = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
+        report.confirmed_by = ["v-001", "v-002"]
+    return report
+
+
+@pytest.fixture
+def seed(store: LocalStore) -> Callable[[list[VisitReport]], None]:
+    """Put reports straight into the store (before the window opens)."""
+
+    def put(reports: list[VisitReport]) -> None:
+        store.writer.submit(lambda db: insert_many(db, reports)).result()
+
+    return put
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press where the focus is (else to the active window), as a keyboard sends it."""
+    target = QApplication.focusWidget() or QApplication.activeWindow()
+    assert target is not None, "no window is active"
+    QTest.keyClick(target, key, modifier)
+
+
+def type_text(text: str) -> None:
+    QTest.keyClicks(focused(), text)
+
+
+def tab_to(widget: QWidget, limit: int = 120) -> None:
+    """Press Tab until ``widget`` has the focus (it must be reachable by Tab)."""
+    for _ in range(limit):
+        if focused() is widget or focused().focusProxy() is widget:
+            return
+        press(Qt.Key.Key_Tab)
+    raise AssertionError(
+        f"Tab never reached {widget.accessibleName() or type(widget).__name__}"
+    )
