@@ -1,0 +1,254 @@
+"""Managing users and devices: the operations behind ``icv-app admin``.
+
+Each function is one transaction with its audit entry. Usernames are case-insensitive and
+kept lower-case; passwords are stored only as argon2id hashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.engine import Connection
+
+from icv_app.server import audit
+from icv_app.server.audit import CLI_ACTOR, Actor, AuditEntry
+from icv_app.server.storage import devices, read, users, write
+from icv_app.sync.wire import Role
+
+MIN_PASSWORD_LENGTH = 10
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+
+
+class AdminError(Exception):
+    """A management request that cannot be done as asked (the message says why)."""
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    username: str
+    role: Role
+    disabled: bool
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    user_id: str
+    username: str
+    name: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def normalise_username(name: str) -> str:
+    """The stored form of a username, or AdminError if it cannot be one."""
+    username = name.strip().lower()
+    if not _USERNAME.match(username):
+        raise AdminError(
+            "A username is 1 to 64 characters: letters, digits and . _ @ - "
+            "(starting with a letter or digit)."
+        )
+    return username
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise AdminError(f"Unknown role {value!r}; choose one of: {names}.") from None
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _user_info(row: object) -> UserInfo:
+    m = row._mapping  # type: ignore[attr-defined]
+    return UserInfo(
+        id=m["id"],
+        username=m["username"],
+        role=Role(m["role"]),
+        disabled=bool(m["disabled"]),
+        created_at=m["created_at"],
+    )
+
+
+def _find_user(conn: Connection, username: str) -> UserInfo:
+    name = normalise_username(username)
+    row = conn.execute(select(users).where(users.c.username == name)).first()
+    if row is None:
+        raise AdminError(f"No user named {name!r}.")
+    return _user_info(row)
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    role: Role | str,
+    password: str,
+    *,
+    hasher: PasswordHasher | None = None,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> UserInfo:
+    name = normalise_username(username)
+    role = parse_role(role.value if isinstance(role, Role) else role)
+    check_password(password)
+    password_hash = (hasher or PasswordHasher()).hash(password)
+    now = now or _now()
+    user_id = str(uuid.uuid4())
+    with write(engine) as conn:
+        exists = conn.execute(select(users.c.id).where(users.c.username == name)).first()
+        if exists is not None:
+            raise AdminError(f"A user named {name!r} already exists.")
+        conn.execute(
+            users.insert().values(
+                id=user_id,
+                username=name,
+                role=role.value,
+                password_hash=password_hash,
+                disabled=False,
+                created_at=now,
+                password_changed_at=now,
+            )
+        )
+        audit.record(
+            conn,
+            AuditEntry("user.created", actor, detail={"user_id": user_id, "role": role.value}),
+            now,
+        )
+    return UserInfo(id=user_id, username=name, role=role, disabled=False, created_at=now)
+
+
+def list_users(engine: Engine) -> list[UserInfo]:
+    with read(engine) as conn:
+        rows = conn.execute(select(users).order_by(users.c.username)).all()
+    return [_user_info(r) for r in rows]
+
+
+def get_user(engine: Engine, username: str) -> UserInfo:
+    with read(engine) as conn:
+        return _find_user(conn, username)
+
+
+def set_disabled(
+    engine: Engine,
+    username: str,
+    disabled: bool,
+    *,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> UserInfo:
+    """Disable (or re-enable) an account: its devices are refused while it is disabled."""
+    now = now or _now()
+    with write(engine) as conn:
+        user = _find_user(conn, username)
+        conn.execute(users.update().where(users.c.id == user.id).values(disabled=disabled))
+        action = "user.disabled" if disabled else "user.enabled"
+        audit.record(conn, AuditEntry(action, actor, detail={"user_id": user.id}), now)
+    return UserInfo(user.id, user.username, user.role, disabled, user.created_at)
+
+
+def reset_password(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    hasher: PasswordHasher | None = None,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> UserInfo:
+    """Set a new password. Signed-in devices stay signed in (revoke them to sign them out)."""
+    check_password(password)
+    password_hash = (hasher or PasswordHasher()).hash(password)
+    now = now or _now()
+    with write(engine) as conn:
+        user = _find_user(conn, username)
+        conn.execute(
+            users.update()
+            .where(users.c.id == user.id)
+            .values(password_hash=password_hash, password_changed_at=now)
+        )
+        audit.record(
+            conn, AuditEntry("user.password_reset", actor, detail={"user_id": user.id}), now
+        )
+    return user
+
+
+def _device_query() -> Select[Any]:
+    return select(
+        devices.c.id,
+        devices.c.user_id,
+        users.c.username,
+        devices.c.name,
+        devices.c.created_at,
+        devices.c.last_seen_at,
+        devices.c.revoked_at,
+    ).join(users, users.c.id == devices.c.user_id)
+
+
+def list_devices(engine: Engine, username: str | None = None) -> list[DeviceInfo]:
+    with read(engine) as conn:
+        query = _device_query().order_by(users.c.username, devices.c.created_at)
+        if username is not None:
+            query = query.where(users.c.id == _find_user(conn, username).id)
+        rows = conn.execute(query).all()
+    return [DeviceInfo(**r._mapping) for r in rows]
+
+
+def revoke_device(
+    engine: Engine,
+    device_id: str,
+    *,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> DeviceInfo:
+    """Refuse a device from now on (a lost laptop). ``device_id`` may be a unique prefix
+    of at least 8 characters. Revoking twice is harmless."""
+    now = now or _now()
+    wanted = device_id.strip().lower()
+    if len(wanted) < 8:
+        raise AdminError("Give the device id (at least its first 8 characters).")
+    with write(engine) as conn:
+        rows = conn.execute(
+            _device_query().where(
+                func.substr(devices.c.id, 1, len(wanted)) == wanted
+            )
+        ).all()
+        if not rows:
+            raise AdminError(f"No device with id {device_id!r}.")
+        if len(rows) > 1:
+            raise AdminError(f"More than one device id starts with {device_id!r}; give more.")
+        device = DeviceInfo(**rows[0]._mapping)
+        if device.revoked_at is None:
+            conn.execute(
+                devices.update()
+                .where(devices.c.id == device.id)
+                .values(revoked_at=now, revoked_by=actor.name)
+            )
+            audit.record(
+                conn,
+                AuditEntry(
+                    "device.revoked",
+                    actor,
+                    detail={"device_id": device.id, "user_id": device.user_id},
+                ),
+                now,
+            )
+            device = DeviceInfo(**{**device.__dict__, "revoked_at": now})
+    return device

@@ -1,0 +1,297 @@
+"""The central store's tables (SQLAlchemy Core) and how to open and use its database.
+
+One schema serves SQLite (the default: a file in the data directory) and PostgreSQL (a
+real deployment). The tables are created and changed only by :mod:`migrations`; the
+``Table`` objects here describe them for queries, and a test checks the two agree.
+
+Writes that hand out sequence numbers must commit in the order of those numbers, or a
+client pulling meanwhile could skip one for ever: :func:`write` therefore takes a lock on
+the ``counters`` row before anything else on PostgreSQL, and ``BEGIN IMMEDIATE`` (one
+writer at a time) on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class StorageError(Exception):
+    """The server's database cannot be used as it is (the message says why and what to do)."""
+
+
+class UnsupportedDatabaseUrl(StorageError):
+    pass
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on both engines (SQLite keeps no zone, so store UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the server store")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+        return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("username", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("user_id", Text, ForeignKey("users.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    # sha256 hex of the token; the token itself is never stored.
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_by", Text, nullable=True),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+SEQ_COUNTER = "seq"
+
+records = Table(
+    "records",
+    metadata,
+    Column("type", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("deleted", Boolean, nullable=False),
+    Column("body", Text, nullable=True),  # canonical JSON as the client sent it
+    Column("content_hash", Text, nullable=False),
+    # Who first pushed it; and whose scope it is in (for an amendment: the visit's owner).
+    Column("owner_id", Text, ForeignKey("users.id"), nullable=False),
+    Column("scope_owner_id", Text, ForeignKey("users.id"), nullable=False),
+    Column("visit_id", Text, nullable=True),  # amendments: the visit they correct
+    Column("status", Text, nullable=True),  # visits: draft / submitted
+    Column("last_user_id", Text, nullable=False),
+    Column("last_device_id", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("client_modified_at", Text, nullable=True),
+    PrimaryKeyConstraint("type", "id"),
+)
+
+# Every accepted rev (content hashes only): a retry of a rev the server has since moved
+# past is still recognised as a duplicate.
+record_revisions = Table(
+    "record_revisions",
+    metadata,
+    Column("type", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("content_hash", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("device_id", Text, nullable=True),
+    Column("accepted_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("type", "id", "rev"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_user_id", Text, nullable=True),
+    Column("actor", Text, nullable=True),
+    Column("device_id", Text, nullable=True),
+    Column("action", Text, nullable=False),
+    Column("record_type", Text, nullable=True),
+    Column("record_id", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("detail", Text, nullable=True),
+)
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=True),
+)
+
+scheme_settings = Table(
+    "scheme_settings",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", Text, nullable=True),
+)
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 here (psycopg2 is not used)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///FILE`` or ``postgresql[+psycopg]://...``."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UnsupportedDatabaseUrl(f"Not a database URL: {url!r}") from exc
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        if parsed.database in (None, "", ":memory:"):
+            raise UnsupportedDatabaseUrl(
+                "The server needs a database file: use sqlite:///PATH (not in memory)."
+            )
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        _configure_sqlite(engine)
+        return engine
+    if parsed.drivername == "postgresql+psycopg":
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    raise UnsupportedDatabaseUrl(
+        f"Unsupported database {parsed.drivername!r}: use sqlite:///PATH or postgresql://..."
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling would run DDL outside transactions and cannot
+    # start a write transaction up front; take over BEGIN (SQLAlchemy's documented recipe).
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("icv_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Table) -> Any:
+    """INSERT that does nothing when the primary key already exists (both engines)."""
+    if is_postgres(conn):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def is_postgres(conn_or_engine: Connection | Engine) -> bool:
+    return conn_or_engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction, committed on leaving (one writer at a time on SQLite)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(icv_write=True)
+        with conn.begin():
+            yield conn
+
+
+def lock_seq(conn: Connection) -> int:
+    """The last seq handed out, locked until this transaction ends (module doc).
+
+    Call it first in a write transaction that hands out seqs, before touching any other
+    row, so that two such transactions can never wait on each other in a circle.
+    """
+    query = select(counters.c.value).where(counters.c.name == SEQ_COUNTER)
+    if is_postgres(conn):
+        query = query.with_for_update()
+    return int(conn.execute(query).scalar_one())
+
+
+def store_seq(conn: Connection, value: int) -> None:
+    conn.execute(
+        counters.update().where(counters.c.name == SEQ_COUNTER).values(value=value)
+    )
+
+
+def current_seq(conn: Connection) -> int:
+    """The last seq handed out (and, as seqs commit in order, the last one visible)."""
+    return int(
+        conn.execute(
+            select(counters.c.value).where(counters.c.name == SEQ_COUNTER)
+        ).scalar_one()
+    )
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction that sees one consistent snapshot throughout."""
+    with engine.connect() as conn:
+        if is_postgres(conn):
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn

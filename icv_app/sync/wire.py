@@ -1,0 +1,293 @@
+"""The sync protocol on the wire: the JSON bodies the server and the laptops exchange.
+
+Both sides import these models, so a field renamed here is renamed for both. Every call
+under ``/api/v1`` carries the client's wire schema version in the ``X-ICV-Schema`` header;
+a missing or unsupported version is answered ``426`` with an :class:`ErrorBody` telling
+the person to update the app (their local data is kept). Authenticated calls carry
+``Authorization: Bearer <device token>``. Every non-2xx answer is an :class:`ErrorBody`;
+branch on its ``error`` code, show its ``message``.
+
+Records (see ``shared/design.md``): the client makes the id (a UUID), bumps ``rev`` on each
+local change and remembers ``base_rev``, the server rev it last saw (0: never synced). The
+server gives each accepted change a ``seq``; pulling ``since`` a seq returns the later
+changes in seq order. Client clocks (``modified_at``) are stored for information only.
+
+How a client syncs
+------------------
+1. ``GET /health`` (optional): is the server up, which ``X-ICV-Schema`` it serves.
+2. ``POST /api/v1/login`` {username, password, device_name} -> :class:`LoginResponse`.
+   Keep ``device_token`` in the OS keyring only. 401 ``invalid_credentials``; 403
+   ``user_disabled``; 429 ``throttled`` (wait ``Retry-After`` seconds).
+3. Push: ``POST /api/v1/sync/push`` {records: [...]} with every record whose ``rev`` is
+   above its ``base_rev``, at most :data:`MAX_PUSH_BATCH` per call; parents before
+   children (a visit before its amendments; in one batch is fine). One
+   :class:`PushResult` per record, same order:
+
+   - ``accepted``: set ``base_rev = rev``; keep ``seq`` if you like.
+   - ``duplicate``: the server already has exactly this rev (a retry): same as accepted.
+   - ``conflict``: ``server`` is the server's copy; keep both and ask the person. To keep
+     the local version, push it again with ``base_rev = server.rev`` and
+     ``rev = server.rev + 1``; to take the server's, store it with rev = base_rev =
+     server.rev.
+   - ``rejected``: not stored; show ``reason`` (and ``problems`` by field) and keep the
+     record marked for attention. ``code`` says the kind (:class:`RejectCode`). It is
+     pushed again after the next local edit.
+
+   The server commits before it answers, so after a lost answer, just push again.
+4. Pull: ``GET /api/v1/sync/pull?since=CURSOR&limit=N`` -> :class:`PullResponse`. Apply
+   the page and store ``next_since`` as the new cursor in the same local transaction;
+   repeat while ``has_more``. A pulled change whose id has an unsynced local edit is a
+   conflict, never an overwrite. Your own pushes come back too (same id and rev: nothing
+   to do). Tombstones (``deleted``, ``body`` null) delete the local copy. If
+   ``next_since`` is below the ``since`` you sent, the server was restored from a
+   backup: pull again from 0 (keeping unsynced edits), then push everything not on it.
+5. Check: ``GET /api/v1/sync/check`` -> :class:`CheckResponse`. Once your cursor is at
+   least ``as_of_seq``, compute :func:`scope_digest` over the records as the server last
+   showed them to you, not deleted there: (type, id, server rev), where the server rev
+   is ``base_rev``, or the server copy's rev for a record held in conflict. A different
+   count or digest means: pull again from 0, keeping every unsynced local change.
+6. ``GET /api/v1/settings`` -> :class:`SchemeSettings` (e.g. ``retention_days``).
+
+Any authenticated call may answer 401 with ``error`` ``device_revoked`` (say so, offer
+to remove local data, stop syncing), ``user_disabled`` or ``unauthenticated`` (sign in
+again); 503 ``unavailable`` and 500 ``internal`` mean retry later with back-off.
+``POST /api/v1/logout`` ends the token (204).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_PREFIX = "/api/v1"
+SCHEMA_HEADER = "X-ICV-Schema"
+# The version of these models. Bump it when a change would confuse the other side; the
+# server lists which client versions it still serves (see ``HealthResponse``).
+WIRE_SCHEMA = 1
+
+MAX_PUSH_BATCH = 500
+DEFAULT_PULL_LIMIT = 200
+MAX_PULL_LIMIT = 1000
+MAX_REV = 2**31 - 1
+MAX_SEQ = 2**63 - 1
+
+
+class Role(str, Enum):
+    VOLUNTEER = "volunteer"
+    COORDINATOR = "coordinator"
+    INTERVIEWER = "interviewer"
+    SURVEY_MANAGER = "survey_manager"
+    ADMIN = "admin"
+
+
+class RecordType(str, Enum):
+    """The kinds of record that sync. ``body`` is the record's domain dataclass as
+    :func:`icv_app.domain.serialize.to_dict` makes it (``VisitReport``, ``Amendment``)."""
+
+    VISIT = "visit"
+    AMENDMENT = "amendment"
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# Text that is stored and shown (a username, a device name) has no control characters.
+_NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class ErrorCode(str, Enum):
+    """The ``error`` of an :class:`ErrorBody`; the client branches on these, not on text."""
+
+    INVALID_REQUEST = "invalid_request"  # 422: the request does not match the schema
+    UNAUTHENTICATED = "unauthenticated"  # 401: no token, or an unknown one: sign in
+    DEVICE_REVOKED = "device_revoked"  # 401: an admin revoked this laptop (or it signed out)
+    USER_DISABLED = "user_disabled"  # 401 on a token, 403 on login: the account is off
+    INVALID_CREDENTIALS = "invalid_credentials"  # 401 on login: wrong username or password
+    FORBIDDEN = "forbidden"  # 403: this role may not call this endpoint
+    THROTTLED = "throttled"  # 429: too many failed sign-ins; see ``retry_after``
+    UNSUPPORTED_CLIENT = "unsupported_client"  # 426: update the app
+    NOT_FOUND = "not_found"  # 404
+    UNAVAILABLE = "unavailable"  # 503: the database is unreachable or busy; retry later
+    INTERNAL = "internal"  # 500: a server bug; retry later, it has been logged
+
+
+class ErrorBody(_Wire):
+    """Every non-2xx answer from ``/api/v1`` has this body."""
+
+    error: ErrorCode
+    message: str = Field(description="A sentence to show the person using the app.")
+    retry_after: int | None = Field(
+        default=None, description="Seconds to wait before trying again (429, 503)."
+    )
+    detail: list[dict[str, Any]] | None = Field(
+        default=None, description="Which request fields were invalid (422)."
+    )
+
+
+# --- handshake and accounts ---------------------------------------------------------------
+
+
+class HealthResponse(_Wire):
+    """``GET /health`` (no auth, no schema header): is the server up, which clients it serves."""
+
+    status: str = "ok"
+    server_schema: int
+    min_client_schema: int
+    max_client_schema: int
+
+
+class LoginRequest(_Wire):
+    username: str = Field(min_length=1, max_length=64, pattern=_NO_CONTROL_CHARS)
+    password: str = Field(min_length=1, max_length=1024)
+    device_name: str = Field(
+        default="",
+        max_length=100,
+        pattern=_NO_CONTROL_CHARS,
+        description="Shown to admins in the device list.",
+    )
+
+
+class LoginResponse(_Wire):
+    """The device token is shown once: the client keeps it in the OS keyring only."""
+
+    device_id: str
+    device_token: str
+    user_id: str
+    username: str
+    role: Role
+    server_schema: int
+
+
+class MeResponse(_Wire):
+    user_id: str
+    username: str
+    role: Role
+    device_id: str
+    device_name: str
+
+
+# --- push ---------------------------------------------------------------------------------
+
+
+class PushRecord(_Wire):
+    type: RecordType
+    id: uuid.UUID
+    rev: int = Field(ge=1, le=MAX_REV, description="The client's rev of this change.")
+    base_rev: int = Field(
+        ge=0, le=MAX_REV, description="The server rev this change was made on; 0 if new."
+    )
+    deleted: bool = False
+    body: dict[str, Any] | None = Field(
+        default=None, description="The record (its dataclass as a dict); may be null if deleted."
+    )
+    modified_at: dt.datetime | None = Field(
+        default=None, description="The laptop's clock at the change: stored, never trusted."
+    )
+
+
+class PushRequest(_Wire):
+    records: list[PushRecord] = Field(default_factory=list, max_length=MAX_PUSH_BATCH)
+
+
+class PushStatus(str, Enum):
+    ACCEPTED = "accepted"  # stored; ``seq`` and ``rev`` are now the server's
+    DUPLICATE = "duplicate"  # this id and rev were stored before with the same content
+    CONFLICT = "conflict"  # the server moved on since ``base_rev``; ``server`` is its copy
+    REJECTED = "rejected"  # not stored: ``reason`` says why; the others in the batch are
+
+
+class RejectCode(str, Enum):
+    INVALID = "invalid"  # the body is not a well-formed record of its type
+    PROBLEMS = "problems"  # the record breaks a rule (``problems`` lists them)
+    FORBIDDEN = "forbidden"  # not this user's record, or not for this role
+    IMMUTABLE = "immutable"  # a submitted report or an amendment: add an amendment instead
+    REFERENCE = "reference"  # an amendment's visit is missing, not submitted, or not visible
+    INTERNAL = "internal"  # the server failed on this record; it is logged
+
+
+class Problem(_Wire):
+    field: str
+    message: str
+
+
+class RecordState(_Wire):
+    """A record as the server holds it: a pulled change, or the server copy in a conflict."""
+
+    seq: int
+    type: RecordType
+    id: str
+    rev: int
+    deleted: bool
+    body: dict[str, Any] | None
+    owner_id: str
+    owner: str = Field(description="The owner's username.")
+    updated_at: dt.datetime = Field(description="Server time of this change (informational).")
+
+
+class PushResult(_Wire):
+    """One per pushed record, in the order they were sent."""
+
+    type: RecordType
+    id: str
+    rev: int = Field(description="The pushed rev.")
+    status: PushStatus
+    seq: int | None = Field(default=None, description="accepted / duplicate: its server seq.")
+    server: RecordState | None = Field(default=None, description="conflict: the server copy.")
+    reason: str | None = Field(default=None, description="rejected / conflict: a sentence.")
+    code: RejectCode | None = None
+    problems: list[Problem] | None = None
+
+
+class PushResponse(_Wire):
+    results: list[PushResult]
+
+
+# --- pull and check -------------------------------------------------------------------------
+
+
+class PullResponse(_Wire):
+    changes: list[RecordState] = Field(description="In increasing seq order.")
+    next_since: int = Field(description="Store this cursor with the page, in one transaction.")
+    has_more: bool
+
+
+class CheckResponse(_Wire):
+    """What is in the caller's scope now, to compare after a sync (see :func:`scope_digest`)."""
+
+    count: int = Field(description="Records in scope that are not deleted.")
+    digest: str = Field(description="scope_digest over those records.")
+    as_of_seq: int = Field(description="Compare only once you have pulled up to this seq.")
+    counts: dict[str, int] = Field(description="count per record type")
+
+
+def scope_digest(records: Iterable[tuple[str, str, int]]) -> str:
+    """sha256 hex of the sorted ``type:id:rev`` lines, joined by newlines.
+
+    Both sides compute it over the non-deleted records in scope: the server over what it
+    stores, the client over its copies as the server last acknowledged them (``base_rev``).
+    The empty set's digest is sha256 of the empty string.
+    """
+    lines = sorted(f"{t}:{i}:{r}" for t, i, r in records)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+# --- scheme settings ----------------------------------------------------------------------
+
+
+class SchemeSettings(_Wire):
+    retention_days: int = Field(
+        ge=0,
+        le=3650,
+        description="Days a submitted report stays on a volunteer's laptop once it is safely "
+        "on the server (acknowledged, with nothing pending); then the laptop purges it.",
+    )
