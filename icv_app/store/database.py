@@ -106,6 +106,16 @@ def _m0002(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0003_visits_list_index")
+def _m0003(db: sqlite_utils.Database) -> None:
+    # The visits list (and its count) is answered from this index alone: without it every
+    # row's JSON body (overflow pages, each decrypted) is read at start-up.
+    db.execute(
+        "CREATE INDEX visits_live ON visits(visit_date DESC, arrival_time DESC, id, suite_id, "
+        "status, detainee_count, issue_count, updated_at) WHERE deleted = 0"
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 
