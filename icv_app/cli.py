@@ -42,7 +42,28 @@ def _extra_registrars() -> list[CommandRegistrar]:
     return registrars
 
 
-def build_parser() -> argparse.ArgumentParser:
+_BASE_COMMANDS = {"demo", "visits", "pdf"}
+
+
+def _needs_extra_commands(argv: Sequence[str]) -> bool:
+    """True unless argv is plainly the GUI or a built-in command: starting the GUI does not
+    pay for importing the server's and sync's command modules."""
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in ("-h", "--help"):
+            return True
+        if token == "--data-dir":
+            i += 2
+            continue
+        if not token.startswith("-"):
+            return token not in _BASE_COMMANDS
+        i += 1
+    return False
+
+
+def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="icv-app",
         description="Independent custody visiting: record visits offline, sync, report.",
@@ -78,13 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     pdf_visit.add_argument("-o", "--output", required=True, metavar="FILE")
     pdf_visit.set_defaults(handler=cmd_pdf_visit)
 
-    for register in _extra_registrars():
-        register(sub)
+    if with_extras:
+        for register in _extra_registrars():
+            register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_extras=_needs_extra_commands(argv))
     args = parser.parse_args(argv)
     if args.self_test:
         from icv_app.ui.app import self_test

@@ -7,30 +7,39 @@ newer app version are ignored rather than fatal, so an older client can still re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from typing import Any, TypeVar
-
-import cattrs
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from icv_app.domain.visit import Amendment, VisitReport
 
+if TYPE_CHECKING:
+    import cattrs
+
 T = TypeVar("T")
 
-_converter = cattrs.Converter(forbid_extra_keys=False)
-for _type in (dt.date, dt.time, dt.datetime):
-    _converter.register_unstructure_hook(_type, lambda v: v.isoformat())
-_converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
-_converter.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
-_converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    # Built on first use: importing cattrs costs more than the first window may spend.
+    import cattrs
+
+    converter = cattrs.Converter(forbid_extra_keys=False)
+    for type_ in (dt.date, dt.time, dt.datetime):
+        converter.register_unstructure_hook(type_, lambda v: v.isoformat())
+    converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    converter.register_structure_hook(dt.time, lambda v, _: dt.time.fromisoformat(v))
+    converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+    return converter
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
-    result: dict[str, Any] = _converter.unstructure(obj)
+    result: dict[str, Any] = _converter().unstructure(obj)
     return result
 
 
 def from_dict(data: dict[str, Any], cls: type[T]) -> T:
-    return _converter.structure(data, cls)
+    return _converter().structure(data, cls)
 
 
 def report_to_json(report: VisitReport) -> str:

@@ -11,9 +11,9 @@ import builtins
 import copy
 import datetime as dt
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from icv_app.domain.reference import ReferenceData
-from icv_app.domain.validation import Problem, errors
 from icv_app.domain.visit import (
     Amendment,
     ReportLocked,
@@ -24,6 +24,10 @@ from icv_app.domain.visit import (
 from icv_app.store import visits as visit_store
 from icv_app.store.local_store import LocalStore
 from icv_app.store.visits import VisitFilter, VisitSummary
+
+if TYPE_CHECKING:
+    # Validation loads with the visit form, not with the first window.
+    from icv_app.domain.validation import Problem
 
 
 class SubmitRefused(Exception):
@@ -41,6 +45,8 @@ def confirmers_needed(report: VisitReport) -> list[str]:
 
 
 def submit_problems(report: VisitReport, confirmed_by: list[str]) -> list[Problem]:
+    from icv_app.domain.validation import Problem, errors
+
     problems = errors(report)
     needed = confirmers_needed(report)
     missing = [v for v in needed if v not in confirmed_by]

@@ -1,134 +1,40 @@
-"""Opening the encrypted local database, and its numbered migrations.
+"""Opening the encrypted local database.
 
 Every connection goes through :func:`connect`, which refuses, without writing anything,
 a plain (unencrypted) file, a wrong key, a damaged file and a database from a newer app.
-Only the writer connection applies migrations.
+Readers get a plain SQLCipher connection (nothing else is imported at start-up); only
+the writer wraps its connection in sqlite-utils and applies the migrations in
+:mod:`icv_app.store.migrations`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import sqlcipher3
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from icv_app.store.errors import DamagedDatabase, NewerDatabase
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
-migrations = Migrations("icv_app")
+# The schema migrations this version knows, in order (defined in store/migrations.py).
+MIGRATION_NAMES = ("0001_visits", "0002_sync", "0003_visits_list_index")
+SCHEMA_VERSION = len(MIGRATION_NAMES)
+
+# What read queries accept: a reader's plain connection or the writer's sqlite-utils one.
+Queryable: TypeAlias = "sqlite_utils.Database | sqlcipher3.Connection"
 
 
-@migrations(name="0001_visits")
-def _m0001(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE visits (
-            id TEXT PRIMARY KEY,
-            suite_id TEXT NOT NULL DEFAULT '',
-            visit_date TEXT,
-            arrival_time TEXT,
-            status TEXT NOT NULL DEFAULT 'draft',
-            detainee_count INTEGER NOT NULL DEFAULT 0,
-            issue_count INTEGER NOT NULL DEFAULT 0,
-            search_text TEXT NOT NULL DEFAULT '',
-            body TEXT NOT NULL,
-            rev INTEGER NOT NULL DEFAULT 1,
-            base_rev INTEGER NOT NULL DEFAULT 0,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            submitted_at TEXT
-        )
-        """
-    )
-    db.execute("CREATE INDEX visits_date ON visits(visit_date DESC, arrival_time DESC)")
-    db.execute("CREATE INDEX visits_suite ON visits(suite_id)")
-    db.execute("CREATE INDEX visits_status ON visits(status)")
-    # A submitted report is immutable: only sync bookkeeping (rev, base_rev) may change.
-    db.execute(
-        """
-        CREATE TRIGGER visits_submitted_read_only BEFORE UPDATE OF body ON visits
-        WHEN OLD.status = 'submitted' AND NEW.body IS NOT OLD.body
-        BEGIN SELECT RAISE(ABORT, 'a submitted visit report cannot be edited'); END
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE amendments (
-            id TEXT PRIMARY KEY,
-            visit_id TEXT NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
-            body TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            rev INTEGER NOT NULL DEFAULT 1,
-            base_rev INTEGER NOT NULL DEFAULT 0,
-            deleted INTEGER NOT NULL DEFAULT 0
-        )
-        """
-    )
-    db.execute("CREATE INDEX amendments_visit ON amendments(visit_id, created_at)")
-    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-
-@migrations(name="0002_sync")
-def _m0002(db: sqlite_utils.Database) -> None:
-    for table in ("visits", "amendments"):
-        # owner_id: the server's user id of who first pushed it (known after sync).
-        # attention: the server's reason when it rejected this record; shown to the user.
-        db.execute(f"ALTER TABLE {table} ADD COLUMN owner_id TEXT")
-        db.execute(f"ALTER TABLE {table} ADD COLUMN attention TEXT")
-        db.execute(f"CREATE INDEX {table}_unsynced ON {table}(rev, base_rev) WHERE rev > base_rev")
-    db.execute(
-        """
-        CREATE TABLE conflicts (
-            record_type TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            server_rev INTEGER NOT NULL,
-            server_deleted INTEGER NOT NULL DEFAULT 0,
-            server_body TEXT,
-            detected_at TEXT NOT NULL,
-            PRIMARY KEY (record_type, record_id)
-        )
-        """
-    )
-    # Records removed from this laptop under the retention rule: never re-pulled, still
-    # counted in the post-sync check against the server.
-    db.execute(
-        """
-        CREATE TABLE purged (
-            record_type TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            rev INTEGER NOT NULL,
-            PRIMARY KEY (record_type, record_id)
-        )
-        """
-    )
-
-
-@migrations(name="0003_visits_list_index")
-def _m0003(db: sqlite_utils.Database) -> None:
-    # The visits list (and its count) is answered from this index alone: without it every
-    # row's JSON body (overflow pages, each decrypted) is read at start-up.
-    db.execute(
-        "CREATE INDEX visits_live ON visits(visit_date DESC, arrival_time DESC, id, suite_id, "
-        "status, detainee_count, issue_count, updated_at) WHERE deleted = 0"
-    )
-
-
-SCHEMA_VERSION = len(migrations._migrations)
-
-
-def known_migration_names() -> set[str]:
-    return {m.name for m in migrations._migrations}
-
-
-def connect(path: Path, key: bytes, *, read_only: bool = False) -> sqlite_utils.Database:
+def connect(path: Path, key: bytes, *, read_only: bool = False) -> sqlcipher3.Connection:
     """An open, checked connection to the encrypted database at ``path``.
 
     ``check_same_thread`` is off because the writer thread creates its own connection
-    and readers are handed to worker threads; each connection is used by one thread at
-    a time.
+    and readers may be handed to worker threads; each connection is used by one thread
+    at a time.
     """
     if path.exists() and path.stat().st_size >= len(PLAIN_SQLITE_HEADER):
         with path.open("rb") as fh:
@@ -143,9 +49,7 @@ def connect(path: Path, key: bytes, *, read_only: bool = False) -> sqlite_utils.
             # The key was already checked against the profile, so a file that will not
             # decrypt is damaged (or was replaced), not opened with the wrong key.
             raise DamagedDatabase(path, str(exc)) from None
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise NewerDatabase(path, version, SCHEMA_VERSION)
+        _refuse_newer(conn, path)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         if read_only:
@@ -157,17 +61,39 @@ def connect(path: Path, key: bytes, *, read_only: bool = False) -> sqlite_utils.
     except BaseException:
         conn.close()
         raise
-    return sqlite_utils.Database(conn)
+    return conn
+
+
+def schema_version(conn: sqlcipher3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _refuse_newer(conn: sqlcipher3.Connection, path: Path) -> None:
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise NewerDatabase(path, version, SCHEMA_VERSION)
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if has_table:
+        applied = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'icv_app'"
+            )
+        ]
+        if set(applied) - set(MIGRATION_NAMES):
+            raise NewerDatabase(path, len(applied), SCHEMA_VERSION)
 
 
 def open_for_writing(path: Path, key: bytes) -> sqlite_utils.Database:
     """The writer's connection: checked, migrated to this app's schema."""
-    db = connect(path, key)
+    import sqlite_utils
+
+    from icv_app.store.migrations import migrations
+
+    db = sqlite_utils.Database(connect(path, key))
     try:
-        applied = {m.name for m in migrations.applied(db)}
-        unknown = applied - known_migration_names()
-        if unknown:
-            raise NewerDatabase(path, len(applied), SCHEMA_VERSION)
         if migrations.pending(db):
             migrations.apply(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -175,5 +101,3 @@ def open_for_writing(path: Path, key: bytes) -> sqlite_utils.Database:
         db.close()
         raise
     return db
-
-

@@ -13,12 +13,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
 
 T = TypeVar("T")
-Job = Callable[[sqlite_utils.Database], Any]
+Job = Callable[["sqlite_utils.Database"], Any]
 
 
 class WriterClosed(RuntimeError):

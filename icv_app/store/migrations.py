@@ -1,0 +1,120 @@
+"""The local database's numbered schema migrations (sqlite-utils ``Migrations``).
+
+Only the writer imports this module: the names, in order, are also listed in
+:data:`icv_app.store.database.MIGRATION_NAMES` so that readers can check a database's
+version without importing sqlite-utils at start-up.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from icv_app.store.database import MIGRATION_NAMES
+
+migrations = Migrations("icv_app")
+
+
+@migrations(name="0001_visits")
+def _m0001(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE visits (
+            id TEXT PRIMARY KEY,
+            suite_id TEXT NOT NULL DEFAULT '',
+            visit_date TEXT,
+            arrival_time TEXT,
+            status TEXT NOT NULL DEFAULT 'draft',
+            detainee_count INTEGER NOT NULL DEFAULT 0,
+            issue_count INTEGER NOT NULL DEFAULT 0,
+            search_text TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            base_rev INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX visits_date ON visits(visit_date DESC, arrival_time DESC)")
+    db.execute("CREATE INDEX visits_suite ON visits(suite_id)")
+    db.execute("CREATE INDEX visits_status ON visits(status)")
+    # A submitted report is immutable: only sync bookkeeping (rev, base_rev) may change.
+    db.execute(
+        """
+        CREATE TRIGGER visits_submitted_read_only BEFORE UPDATE OF body ON visits
+        WHEN OLD.status = 'submitted' AND NEW.body IS NOT OLD.body
+        BEGIN SELECT RAISE(ABORT, 'a submitted visit report cannot be edited'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE amendments (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1,
+            base_rev INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX amendments_visit ON amendments(visit_id, created_at)")
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations(name="0002_sync")
+def _m0002(db: sqlite_utils.Database) -> None:
+    for table in ("visits", "amendments"):
+        # owner_id: the server's user id of who first pushed it (known after sync).
+        # attention: the server's reason when it rejected this record; shown to the user.
+        db.execute(f"ALTER TABLE {table} ADD COLUMN owner_id TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN attention TEXT")
+        db.execute(f"CREATE INDEX {table}_unsynced ON {table}(rev, base_rev) WHERE rev > base_rev")
+    db.execute(
+        """
+        CREATE TABLE conflicts (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            server_rev INTEGER NOT NULL,
+            server_deleted INTEGER NOT NULL DEFAULT 0,
+            server_body TEXT,
+            detected_at TEXT NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+    # Records removed from this laptop under the retention rule: never re-pulled, still
+    # counted in the post-sync check against the server.
+    db.execute(
+        """
+        CREATE TABLE purged (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+
+
+@migrations(name="0003_visits_list_index")
+def _m0003(db: sqlite_utils.Database) -> None:
+    # The visits list (and its count) is answered from this index alone: without it every
+    # row's JSON body (overflow pages, each decrypted) is read at start-up.
+    db.execute(
+        "CREATE INDEX visits_live ON visits(visit_date DESC, arrival_time DESC, id, suite_id, "
+        "status, detainee_count, issue_count, updated_at) WHERE deleted = 0"
+    )
+
+
+def _check_names() -> None:
+    registered = tuple(m.name for m in migrations._migrations)
+    if registered != MIGRATION_NAMES:
+        raise RuntimeError(f"migrations {registered} do not match MIGRATION_NAMES")
+
+
+_check_names()
