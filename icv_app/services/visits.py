@@ -65,8 +65,10 @@ class VisitService:
         self.reference = reference
 
     # Reads -------------------------------------------------------------------------
-    def list(self, where: VisitFilter | None = None) -> list[VisitSummary]:
-        return visit_store.list_visits(self.store.reader, where)
+    def list(
+        self, where: VisitFilter | None = None, limit: int | None = None
+    ) -> builtins.list[VisitSummary]:
+        return visit_store.list_visits(self.store.reader, where, limit)
 
     def load(self, visit_id: str) -> VisitReport:
         return visit_store.load_visit(self.store.reader, visit_id)

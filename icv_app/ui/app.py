@@ -143,7 +143,11 @@ def self_test(data_dir: str | None) -> int:
                 window.grab()  # painted, not only mapped
                 if os.environ.get(ENV_REPORT_SHOWN):
                     # For the start-up benchmark: the wall-clock moment the window was up.
-                    print(f"shown-at {time.time():.6f}", flush=True)
+                    print(f"shown-at {time.time():.6f} cpu {time.process_time():.6f}", flush=True)
+                while not window.visits.is_complete:  # the rest of a long list
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the visits list did not finish loading")
+                    app.processEvents()
                 visits = window.visits.model.rowCount()
                 window.close()
                 shiboken6.delete(window)  # now, not at interpreter exit

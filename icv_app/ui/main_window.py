@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.save_state)
 
         self._build_actions()
-        self.visits.refresh()
+        self.visits.refresh(first_page=True)
         self._update_actions()
 
     @property

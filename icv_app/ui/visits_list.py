@@ -41,6 +41,8 @@ from icv_app.ui.input_widgets import ChoiceCombo
 COLUMNS = ("Date", "Arrival", "Suite", "Status", "Detainees", "Issues", "Amendments")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_DELAY_MS = 250
+# Rows read before the first window is shown; the rest follow once it is painted.
+FIRST_PAGE_ROWS = 200
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -154,6 +156,7 @@ class VisitsListPage(QWidget):
         self.service = service
         self.reference = reference
         self.is_populated = False
+        self.is_complete = False  # every row of the current filter is in the model
 
         self.suite = ChoiceCombo(
             [("All suites", None)] + [(s.name, s.id) for s in reference.suites]
@@ -277,18 +280,28 @@ class VisitsListPage(QWidget):
         if not self.any_date.isChecked():
             self.refresh()
 
-    def refresh(self) -> None:
-        """Query the store with the current filter, keeping the selected visit selected."""
+    def refresh(self, first_page: bool = False) -> None:
+        """Query the store with the current filter, keeping the selected visit selected.
+
+        With ``first_page`` (at start-up) only the newest screenfuls are read now and the
+        rest right after the window is painted, so a large profile opens as fast as a
+        small one; the count shown is the true total from the start.
+        """
         self._search_timer.stop()
         selected = self.selected_id()
-        rows = self.service.list(self.current_filter())
+        where = self.current_filter()
+        limit = FIRST_PAGE_ROWS if first_page else None
+        rows = self.service.list(where, limit)
         self.model.set_rows(rows)
         if self._sort_column != 0 or self._sort_order != Qt.SortOrder.DescendingOrder:
             self.model.sort(self._sort_column, self._sort_order)
-        where = self.current_filter()
         unfiltered = where == VisitFilter(search=where.search) and not where.search.strip()
-        # Unfiltered, the rows are the total: start-up runs one query, not two.
-        total = len(rows) if unfiltered else self.service.count()
+        partial = limit is not None and len(rows) == limit
+        self.is_complete = not partial
+        if partial:
+            QTimer.singleShot(0, self._load_rest)
+        # Unfiltered and complete, the rows are the total: one query, not two.
+        total = len(rows) if unfiltered and not partial else self.service.count()
         self.empty_label.setVisible(total == 0)
         shown = len(rows)
         if shown == total:
@@ -305,6 +318,10 @@ class VisitsListPage(QWidget):
             )
         self.is_populated = True
         self.populated.emit()
+
+    def _load_rest(self) -> None:
+        if not self.is_complete:  # a filter change may have loaded everything already
+            self.refresh()
 
     def _sort_by(self, column: int) -> None:
         if column == self._sort_column:
