@@ -174,7 +174,16 @@ def _append_only_audit(conn: Connection) -> list[str]:
     ]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial", _m0001_initial),)
+def _m0002_revisions_by_id(conn: Connection) -> None:
+    # Every push looks up the revisions of the ids it carries; without this index that
+    # lookup scanned the whole table while holding the push lock (linear in history).
+    conn.exec_driver_sql("CREATE INDEX record_revisions_by_id ON record_revisions (id)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial", _m0001_initial),
+    Migration(2, "revisions_by_id", _m0002_revisions_by_id),
+)
 LATEST = MIGRATIONS[-1].version
 
 

@@ -38,7 +38,7 @@ def test_a_newer_database_is_refused_untouched(database_url: str, engine: Engine
     with write(engine) as conn:
         conn.execute(schema_migrations.insert().values(
             version=LATEST + 1, name="from the future",
-            applied_at=conn.execute(select(schema_migrations.c.applied_at)).scalar_one(),
+            applied_at=conn.execute(select(schema_migrations.c.applied_at).limit(1)).scalar_one(),
         ))
     with pytest.raises(SchemaTooNew, match="newer version"):
         create_app(database_url, config=ServerConfig())
