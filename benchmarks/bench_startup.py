@@ -1,5 +1,9 @@
 """Start-up to main window shown, with 10,000 visits stored, against a bare PySide6 window.
 
+The app shows its main window first and then opens the encrypted store (key from the
+keyring) and lists the visits, so two moments are reported: the window shown, and the
+visits listed. The issue's target applies to the first; the second is printed beside it.
+
 Both sides are measured the same way: wall-clock time from just before spawning a fresh
 Python process to the moment that process reports its main window shown (exposed and
 painted). The app runs ``icv-app --data-dir D --self-test`` (open the encrypted store,
@@ -39,14 +43,17 @@ print(f"shown-at {time.time():.6f} cpu {time.process_time():.6f}", flush=True)
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from spawning ``cmd`` to its ``shown-at`` report, and the CPU seconds the
-    process had used by then (less sensitive to other load on the machine)."""
+def timed(cmd: list[str], env: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """For each moment the process reports (``shown``, and ``ready`` for the app): seconds
+    from spawning it, and the CPU seconds it had used by then (less sensitive to load)."""
     start = time.time()
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    shown = next(line for line in out.splitlines() if line.startswith("shown-at "))
-    _, wall, _, cpu = shown.split()
-    return float(wall) - start, float(cpu)
+    moments = {}
+    for line in out.splitlines():
+        if line.startswith(("shown-at ", "ready-at ")):
+            what, wall, _, cpu = line.split()
+            moments[what.removesuffix("-at")] = (float(wall) - start, float(cpu))
+    return moments
 
 
 def main() -> int:
@@ -76,19 +83,24 @@ def main() -> int:
     for _ in range(args.runs):
         ours.append(timed(app_cmd, env))
         base.append(timed(base_cmd, env))
-    print(f"start-up to main window shown ({args.visits} visits stored, {args.runs} runs each)")
-    ratios = []
-    for i, what in ((0, "wall"), (1, "cpu ")):
-        o = statistics.median(r[i] for r in ours) * 1000
-        b = statistics.median(r[i] for r in base) * 1000
-        ratios.append(o / b)
-        print(f"  {what}  icv-app median {o:4.0f} ms (min {min(r[i] for r in ours) * 1000:4.0f})"
-              f"   baseline median {b:4.0f} ms (min {min(r[i] for r in base) * 1000:4.0f})"
-              f"   ratio {o / b:.2f}x")
-    print("  baseline: a bare PySide6 QMainWindow with an empty QTableView")
-    print(f"  target wall ratio <= 2.0x: {verdict(ratios[0] <= 2.0)}"
-          + ("" if os.getloadavg()[0] < 1.0 else
-             f"   (load average {os.getloadavg()[0]:.1f}: wall times are noisy; see cpu)"))
+    print(f"start-up ({args.visits} visits stored, {args.runs} runs each); baseline: a bare "
+          "PySide6 QMainWindow with an empty QTableView, shown and painted")
+    ratios = {}
+    for moment, label in (("shown", "main window shown"),
+                          ("ready", "visits listed (store opened, first rows painted)")):
+        print(f"  {label}:")
+        for i, what in ((0, "wall"), (1, "cpu ")):
+            o = statistics.median(r[moment][i] for r in ours) * 1000
+            b = statistics.median(r["shown"][i] for r in base) * 1000
+            ratios[(moment, what)] = o / b
+            print(f"    {what}  icv-app median {o:4.0f} ms (min "
+                  f"{min(r[moment][i] for r in ours) * 1000:4.0f})   baseline median "
+                  f"{b:4.0f} ms (min {min(r['shown'][i] for r in base) * 1000:4.0f})   "
+                  f"ratio {o / b:.2f}x")
+    load = os.getloadavg()[0]
+    print(f"  target: main window shown within 2.0x of the baseline (wall): "
+          f"{verdict(ratios[('shown', 'wall')] <= 2.0)}"
+          + ("" if load < 1.0 else f"   (load average {load:.1f}: wall times are noisy)"))
     return 0
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Self
+
+from icv_app.domain.status import LabelledEnum, VisitStatus
 
 
 def new_id() -> str:
@@ -21,26 +21,6 @@ def new_id() -> str:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-class LabelledEnum(str, Enum):
-    """A string enum whose members carry a human label as their second value."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str) -> LabelledEnum:
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label = label
-        return obj
-
-    def __str__(self) -> str:
-        return self.label
-
-    @classmethod
-    def from_value(cls, value: str) -> Self:
-        """The member for a stored value (the constructor's signature takes a label too)."""
-        return cls._value2member_map_[value]  # type: ignore[return-value]
 
 
 class VisitMode(LabelledEnum):
@@ -53,11 +33,6 @@ class VisitOutcome(LabelledEnum):
     COMPLETED = "completed", "Completed"
     ABANDONED = "abandoned", "Abandoned"
     REFUSED_ACCESS = "refused_access", "Refused access"
-
-
-class VisitStatus(LabelledEnum):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
 
 
 class VisitorRole(LabelledEnum):

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from icv_app.domain.reference import ReferenceData
-from icv_app.domain.visit import VisitStatus
-from icv_app.services.visits import VisitService
+from icv_app.domain.status import VisitStatus
 from icv_app.ui.tasks import when_done
 from icv_app.ui.visits_list import VisitsListPage, display_date
 
 if TYPE_CHECKING:
+    from icv_app.services.visits import VisitService
     from icv_app.ui.visit_form import VisitForm
 
 SAVED_STYLE = "color: #1b5e20;"
@@ -46,13 +46,15 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        service: VisitService,
+        service: VisitService | None,
         reference: ReferenceData,
         export_dir: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.service = service
+        # Without a service the window shows at once and the store is attached (attach())
+        # as soon as it is open: the keyring and the database never delay the first paint.
+        self._service = service
         self.reference = reference
         self.export_dir = export_dir
         self.setWindowTitle("Custody visits — icv-app")
@@ -78,7 +80,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.save_state)
 
         self._build_actions()
-        self.visits.refresh(first_page=True)
+        if service is not None:
+            self.visits.refresh(first_page=True)
+        else:
+            self.statusBar().showMessage("Opening your visit reports…")
+        self._update_actions()
+
+    @property
+    def service(self) -> VisitService:
+        if self._service is None:
+            raise RuntimeError("the local store is not open yet")
+        return self._service
+
+    def attach(self, service: VisitService) -> None:
+        """Use the store now open: list its visits and enable what needs it."""
+        self._service = service
+        self.visits.set_service(service)
+        self.statusBar().clearMessage()
         self._update_actions()
 
     @property
@@ -164,6 +182,7 @@ class MainWindow(QMainWindow):
         )
         self.undo_action.setEnabled(not on_form and self._undo_visit_id is not None)
         self.find_action.setEnabled(not on_form)
+        self.new_action.setEnabled(self._service is not None)
 
     def _form_call(self, name: str) -> None:
         if self._form is not None and self.pages.currentWidget() is self._form:

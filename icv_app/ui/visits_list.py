@@ -8,7 +8,7 @@ so ten thousand visits cost one query and no widget per row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -33,13 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from icv_app.domain.reference import ReferenceData
-from icv_app.domain.visit import VisitStatus
-from icv_app.services.visits import VisitService
-from icv_app.store.visits import VisitFilter, VisitSummary
+from icv_app.domain.status import VisitStatus
+from icv_app.store.visit_list import VisitFilter, VisitSummary
 from icv_app.ui.input_widgets import ChoiceCombo
 
 COLUMNS = ("Date", "Arrival", "Suite", "Status", "Detainees", "Issues", "Amendments")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+if TYPE_CHECKING:
+    from icv_app.services.visits import VisitService
+
 SEARCH_DELAY_MS = 250
 # Rows read before the first window is shown; the rest follow once it is painted.
 FIRST_PAGE_ROWS = 200
@@ -150,7 +152,10 @@ class VisitsListPage(QWidget):
     selection_changed = Signal()
 
     def __init__(
-        self, service: VisitService, reference: ReferenceData, parent: QWidget | None = None
+        self,
+        service: VisitService | None,
+        reference: ReferenceData,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
@@ -288,6 +293,8 @@ class VisitsListPage(QWidget):
         small one; the count shown is the true total from the start.
         """
         self._search_timer.stop()
+        if self.service is None:
+            return  # not open yet: set_service() lists the visits
         selected = self.selected_id()
         where = self.current_filter()
         limit = FIRST_PAGE_ROWS if first_page else None
@@ -318,6 +325,10 @@ class VisitsListPage(QWidget):
             )
         self.is_populated = True
         self.populated.emit()
+
+    def set_service(self, service: VisitService) -> None:
+        self.service = service
+        self.refresh(first_page=True)
 
     def _load_rest(self) -> None:
         if not self.is_complete:  # a filter change may have loaded everything already
