@@ -10,8 +10,7 @@ import pytest
 from icv_app.domain.demo import generate_visits
 from icv_app.domain.serialize import to_dict
 from icv_app.domain.visit import Amendment, VisitStatus
-from icv_app.store import sync_records as sr
-from icv_app.store import visits as vs
+from icv_app.store import sync_records as sr, visits as vs
 
 
 def write(store, job):  # type: ignore[no-untyped-def]
@@ -148,3 +147,123 @@ def test_nothing_recent_is_purged(store, reports):
     changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r)) for r in reports]
     write(store, lambda db: sr.apply_changes(db, changes, 6))
     assert write(store, lambda db: sr.purge_retained(db, 3650)) == 0
+
+
+# Added with the sync client ----------------------------------------------------------------
+
+
+def _synced(store, reports):  # type: ignore[no-untyped-def]
+    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r), "u1") for r in reports]
+    write(store, lambda db: sr.apply_changes(db, changes, len(changes)))
+
+
+def test_a_report_replaced_by_the_server_copy_keeps_its_amendments(store, reports):
+    submitted = next(r for r in reports if r.is_submitted)
+    _synced(store, [submitted])
+    mine = Amendment(submitted.id, "typo", "Arrival was 10:05.")
+    write(store, lambda db: vs.add_amendment(db, mine))
+    theirs = to_dict(submitted)
+    theirs["header"]["officer_in_charge"] = "PS 0002"
+    # The server's copy replaces ours (a person chose it in a conflict).
+    write(store, lambda db: sr._store_server_copy(
+        db, sr.IncomingChange("visit", submitted.id, 2, False, theirs)))
+    assert vs.load_visit(store.reader, submitted.id).header.officer_in_charge == "PS 0002"
+    assert [a.id for a in vs.list_amendments(store.reader, submitted.id)] == [mine.id]
+    assert [o.id for o in sr.pending(store.reader)] == [mine.id]
+
+
+def test_a_pulled_copy_identical_to_an_unsynced_edit_is_not_a_conflict(store, reports):
+    draft = reports[0]
+    draft.status = VisitStatus.DRAFT
+    _synced(store, [draft])
+    draft.header.officer_in_charge = "the same on both laptops"
+    write(store, lambda db: vs.save_visit(db, draft))
+    same = sr.IncomingChange("visit", draft.id, 2, False, to_dict(draft))
+    assert write(store, lambda db: sr.apply_changes(db, [same], 5)) == 0
+    assert sr.list_conflicts(store.reader) == [] and sr.pending(store.reader) == []
+
+
+def test_a_conflict_that_became_moot_is_hidden_and_settled(store, reports):
+    draft = reports[0]
+    draft.status = VisitStatus.DRAFT
+    _synced(store, [draft])
+    write(store, lambda db: vs.save_visit(db, draft))  # an edit here...
+    gone = sr.IncomingChange("visit", draft.id, 2, True, None)  # ...deleted there
+    assert write(store, lambda db: sr.apply_changes(db, [gone], 5)) == 1
+    [conflict] = sr.list_conflicts(store.reader)
+    assert conflict.can_keep_mine
+    write(store, lambda db: vs.delete_draft(db, draft.id))  # the person deletes it too
+    assert sr.list_conflicts(store.reader) == []
+    assert write(store, sr.settle_identical_conflicts) == 1
+    assert sr.count_attention(store.reader) == 0 and sr.pending(store.reader) == []
+
+
+def test_keeping_mine_over_a_submitted_server_copy_is_not_offered(store, reports):
+    draft = reports[0]
+    draft.status = VisitStatus.DRAFT
+    _synced(store, [draft])
+    write(store, lambda db: vs.save_visit(db, draft))
+    theirs = to_dict(draft)
+    theirs["status"] = "submitted"
+    write(store, lambda db: sr.apply_changes(
+        db, [sr.IncomingChange("visit", draft.id, 2, False, theirs)], 5))
+    [conflict] = sr.list_conflicts(store.reader)
+    assert not conflict.can_keep_mine
+
+
+def test_the_digest_is_the_wire_digest_and_counts_a_conflict_as_the_server_copy(
+    store, reports
+):
+    from icv_app.sync.wire import scope_digest
+
+    _synced(store, reports[:3])
+    assert sr.synced_digest(store.reader) == (
+        3, scope_digest(("visit", r.id, 1) for r in reports[:3]))
+    draft = reports[0]
+    write(store, lambda db: db.execute(
+        "UPDATE visits SET rev = rev + 1 WHERE id = ?", [draft.id]))
+    theirs = sr.IncomingChange("visit", draft.id, 4, False, to_dict(draft) | {"status": "x"})
+    write(store, lambda db: sr.apply_changes(db, [theirs], 9))
+    assert sr.synced_digest(store.reader)[1] == scope_digest(
+        [("visit", draft.id, 4)] + [("visit", r.id, 1) for r in reports[1:3]])
+
+
+def test_reconcile_resends_what_the_server_lost_and_drops_what_left_scope(store, reports):
+    mine, lost, others = reports[0], reports[1], reports[2]
+    changes = [
+        sr.IncomingChange("visit", mine.id, 1, False, to_dict(mine), "me"),
+        sr.IncomingChange("visit", lost.id, 1, False, to_dict(lost), "me"),
+        sr.IncomingChange("visit", others.id, 1, False, to_dict(others), "someone else"),
+    ]
+    write(store, lambda db: sr.apply_changes(db, changes, 3))
+    server = {("visit", mine.id): (1, False)}  # it has lost one; the other left our scope
+    assert write(store, lambda db: sr.reconcile(db, server, "me")) == (1, 1, 0)
+    assert [(o.id, o.base_rev) for o in sr.pending(store.reader)] == [(lost.id, 0)]
+    assert ("visit", others.id) not in {("visit", s.id) for s in vs.list_visits(store.reader)}
+
+
+def test_retrying_a_refused_report_retries_its_refused_amendments(store, reports):
+    submitted = next(r for r in reports if r.is_submitted)
+    write(store, lambda db: vs.insert_many(db, [submitted]))
+    amendment = Amendment(submitted.id, "typo", "Arrival was 10:05.")
+    write(store, lambda db: vs.add_amendment(db, amendment))
+    write(store, lambda db: sr.record_outcomes(db, [
+        sr.PushOutcome("visit", submitted.id, 1, "rejected", reason="Unknown suite"),
+        sr.PushOutcome("amendment", amendment.id, 1, "rejected", reason="No such visit"),
+    ]))
+    assert [(r.type, r.reason) for r in sr.list_rejected(store.reader)] == [
+        ("visit", "Unknown suite"), ("amendment", "No such visit")]
+    assert sr.pending(store.reader) == []
+    write(store, lambda db: sr.retry_rejected(db, "visit", submitted.id))
+    assert [o.type for o in sr.pending(store.reader)] == ["visit", "amendment"]
+
+
+def test_an_amendment_waits_while_its_report_waits_on_a_person(store, reports):
+    submitted = next(r for r in reports if r.is_submitted)
+    write(store, lambda db: vs.insert_many(db, [submitted]))
+    amendment = Amendment(submitted.id, "typo", "Arrival was 10:05.")
+    write(store, lambda db: vs.add_amendment(db, amendment))
+    write(store, lambda db: sr.record_outcomes(db, [
+        sr.PushOutcome("visit", submitted.id, 1, "rejected", reason="Unknown suite")]))
+    assert sr.pending(store.reader) == []
+    assert sr.count_pending(store.reader) == 2  # still unsent, not forgotten

@@ -6,6 +6,8 @@ passes it on or misbehaves the way real networks do:
 - ``cut_before``: the connection drops before the server sees the request;
 - ``cut_after``: the server handles the request, then the connection drops before the
   client gets the answer (the dangerous one: the client cannot know it succeeded);
+- ``cut_mid``: the server handles the request and the answer is dropped half-way (the
+  status line and part of the body arrive, then the connection drops);
 - ``stall``: the server handles the request but the answer is held back until the
   client gives up (its timeout), then the connection is closed.
 
@@ -16,12 +18,13 @@ Faults are planned per path prefix, in order: ``proxy.plan("/api/v1/sync/push",
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-FAULTS = ("pass", "cut_before", "cut_after", "stall")
+FAULTS = ("pass", "cut_before", "cut_after", "cut_mid", "stall")
 _MAX_STALL_S = 30.0
 
 
@@ -46,6 +49,7 @@ class FaultProxy:
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         self._threads: list[threading.Thread] = []
+        self._sockets: set[socket.socket] = set()
         self._accept = threading.Thread(target=self._serve, name="fault-proxy", daemon=True)
         self._accept.start()
 
@@ -71,6 +75,12 @@ class FaultProxy:
         self._closing.set()
         self._accept.join(timeout=5)
         self._listener.close()
+        # Wake handlers blocked reading an idle keep-alive connection.
+        with self._lock:
+            live = list(self._sockets)
+        for sock in live:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         for t in self._threads:
             t.join(timeout=5)
 
@@ -91,8 +101,16 @@ class FaultProxy:
             self._threads.append(t)
             t.start()
 
+    def _track(self, sock: socket.socket, live: bool) -> None:
+        with self._lock:
+            if live:
+                self._sockets.add(sock)
+            else:
+                self._sockets.discard(sock)
+
     def _handle(self, client: socket.socket) -> None:
         client.settimeout(_MAX_STALL_S)
+        self._track(client, True)
         upstream: socket.socket | None = None
         try:
             reader = client.makefile("rb")
@@ -107,10 +125,14 @@ class FaultProxy:
                     return
                 if upstream is None:
                     upstream = socket.create_connection(self.upstream, timeout=_MAX_STALL_S)
+                    self._track(upstream, True)
                     upstream_reader = upstream.makefile("rb")
                 upstream.sendall(request)
                 response = _read_message(upstream_reader, is_request=False)
                 if response is None or fault == "cut_after":
+                    return
+                if fault == "cut_mid":
+                    client.sendall(response[: max(1, len(response) // 2)])
                     return
                 if fault == "stall":
                     # Hold the answer until the client gives up and hangs up (or we close).
@@ -124,12 +146,25 @@ class FaultProxy:
                             waited += 0.2
                     return
                 client.sendall(response)
+                if _closes_connection(response):
+                    # The server closes after this answer: the next request needs a new
+                    # upstream connection, not a write into a dead one.
+                    self._track(upstream, False)
+                    upstream.close()
+                    upstream = None
         except OSError:
             return
         finally:
+            self._track(client, False)
             client.close()
             if upstream is not None:
+                self._track(upstream, False)
                 upstream.close()
+
+
+def _closes_connection(message: bytes) -> bool:
+    head = message.split(b"\r\n\r\n", 1)[0].lower()
+    return b"\r\nconnection: close" in head
 
 
 def _request_line(message: bytes) -> tuple[str, str]:

@@ -1,0 +1,162 @@
+"""Which server this profile syncs with, as whom, and where its device token is kept.
+
+The device token is a secret: it lives in the OS keyring (service ``icv-app``, entry
+``device-token/<profile id>``) and nowhere else. Where the OS has no usable keyring the
+profile's database is already protected by a passphrase-derived key, and the token is kept
+inside that encrypted database instead; it is never written to a plain file or a log.
+
+The rest (server URL, username, user id, role, device id) is not secret and sits in the
+local database's settings table, so a profile remembers its account across restarts.
+
+Plain ``http://`` is refused except to this machine (localhost, 127.0.0.1, ::1) unless the
+person explicitly allows it: a token sent in clear over a network is a token given away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from icv_app.store.keys import KEYRING_SERVICE, Profile, keyring_usable
+from icv_app.store.sync_records import get_setting, set_setting
+from icv_app.sync.errors import InsecureServerUrl, InvalidServerUrl
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from icv_app.store.database import Queryable
+
+# Settings keys in the local database (non-secret).
+SERVER_URL = "sync.server_url"
+USERNAME = "sync.username"
+USER_ID = "sync.user_id"
+ROLE = "sync.role"
+DEVICE_ID = "sync.device_id"
+DEVICE_NAME = "sync.device_name"
+ALLOW_INSECURE = "sync.allow_insecure_http"
+# Only used where the OS has no keyring: inside the encrypted database (module doc).
+_TOKEN_IN_DB = "sync.secret.device_token"
+
+ACCOUNT_KEYS = (SERVER_URL, USERNAME, USER_ID, ROLE, DEVICE_ID, DEVICE_NAME, ALLOW_INSECURE)
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def token_entry(profile: Profile) -> str:
+    return f"device-token/{profile.profile_id}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str, allow_insecure: bool = False) -> str:
+    """The URL normalised (no trailing slash, no query); raises if unusable or unsafe."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidServerUrl(
+            f"{url!r} is not a server address; it looks like https://icv.example.org"
+        )
+    if parts.username or parts.password:
+        raise InvalidServerUrl("Put the username in its own field, not in the server address.")
+    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+        raise InsecureServerUrl(
+            f"{url} is not encrypted (http, not https): your password and this laptop's "
+            "access would cross the network in clear. Use the https:// address of the "
+            "server, or allow insecure http explicitly if you are sure."
+        )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in account of this profile (nothing secret)."""
+
+    server_url: str
+    username: str
+    user_id: str
+    role: str
+    device_id: str
+    device_name: str = ""
+    allow_insecure: bool = False
+
+
+def load_account(db: Queryable) -> Account | None:
+    url = get_setting(db, SERVER_URL)
+    if not url:
+        return None
+    return Account(
+        server_url=url,
+        username=get_setting(db, USERNAME) or "",
+        user_id=get_setting(db, USER_ID) or "",
+        role=get_setting(db, ROLE) or "",
+        device_id=get_setting(db, DEVICE_ID) or "",
+        device_name=get_setting(db, DEVICE_NAME) or "",
+        allow_insecure=get_setting(db, ALLOW_INSECURE) == "1",
+    )
+
+
+def save_account(db: sqlite_utils.Database, account: Account) -> None:
+    """Store the account; a different server or user starts pulling from the beginning."""
+    with db.atomic():
+        previous = load_account(db)
+        if previous is not None and (
+            previous.server_url != account.server_url or previous.user_id != account.user_id
+        ):
+            set_setting(db, "pull_since", None)
+        set_setting(db, SERVER_URL, account.server_url)
+        set_setting(db, USERNAME, account.username)
+        set_setting(db, USER_ID, account.user_id)
+        set_setting(db, ROLE, account.role)
+        set_setting(db, DEVICE_ID, account.device_id)
+        set_setting(db, DEVICE_NAME, account.device_name)
+        set_setting(db, ALLOW_INSECURE, "1" if account.allow_insecure else None)
+
+
+def clear_account(db: sqlite_utils.Database) -> None:
+    with db.atomic():
+        for key in (*ACCOUNT_KEYS, _TOKEN_IN_DB):
+            set_setting(db, key, None)
+
+
+# The token ------------------------------------------------------------------------------
+# Writers of the token run on the store's writer thread (they may touch the database).
+
+
+def store_token(db: sqlite_utils.Database, profile: Profile, token: str) -> None:
+    if keyring_usable():
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, token_entry(profile), token)
+        set_setting(db, _TOKEN_IN_DB, None)
+    else:
+        set_setting(db, _TOKEN_IN_DB, token)
+
+
+def load_token(db: Queryable, profile: Profile) -> str | None:
+    if keyring_usable():
+        import keyring
+
+        token = keyring.get_password(KEYRING_SERVICE, token_entry(profile))
+        if token:
+            return token
+    return get_setting(db, _TOKEN_IN_DB)
+
+
+def forget_token(db: sqlite_utils.Database, profile: Profile) -> None:
+    if keyring_usable():
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        with contextlib.suppress(PasswordDeleteError):
+            keyring.delete_password(KEYRING_SERVICE, token_entry(profile))
+    set_setting(db, _TOKEN_IN_DB, None)
