@@ -27,6 +27,7 @@ from icv_app.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
     from icv_app.store.local_store import LocalStore
+    from icv_app.ui.sync_controller import SyncController
 
 EXIT_STORE = 3  # the same status the command line uses for store errors
 SELF_TEST_TIMEOUT_S = 20.0
@@ -100,6 +101,7 @@ def run_gui(paths: Paths) -> int:
     window = MainWindow(None, reference, paths.exports)
     window.show()
     opened: list[LocalStore] = []
+    syncs: list[SyncController] = []
 
     def open_now() -> None:
         try:
@@ -115,13 +117,22 @@ def run_gui(paths: Paths) -> int:
 
         opened.append(store)
         window.attach(VisitService(store, reference))
-        # The writer (and what it imports) starts once the list is up, not before it.
+        # The writer (and what it imports) starts once the list is up, not before it;
+        # sync (httpx and the rest) after that.
         QTimer.singleShot(0, store.start_writer)
+        QTimer.singleShot(0, lambda: start_sync(store))
+
+    def start_sync(store: LocalStore) -> None:
+        from icv_app.ui.sync_controller import SyncController
+
+        syncs.append(SyncController.for_store(window, store))
 
     QTimer.singleShot(0, open_now)
     try:
         return app.exec()
     finally:
+        for sync in syncs:
+            sync.close()  # stops the sync worker before its store closes
         for store in opened:
             store.close()  # flushes any save still queued
 

@@ -23,7 +23,9 @@ from icv_app.ui.tasks import when_done
 from icv_app.ui.visits_list import VisitsListPage, display_date
 
 if TYPE_CHECKING:
+    from icv_app.services.sync import SyncStatus
     from icv_app.services.visits import VisitService
+    from icv_app.ui.sync_controller import SyncController
     from icv_app.ui.visit_form import VisitForm
 
 SAVED_STYLE = "color: #1b5e20;"
@@ -61,6 +63,8 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self._form: VisitForm | None = None
         self._undo_visit_id: str | None = None
+        # Set by attach_sync() once the store is open (the sync modules load after that).
+        self.sync: SyncController | None = None
 
         self.visits = VisitsListPage(service, reference)
         self.visits.populated.connect(self.list_populated)
@@ -85,6 +89,7 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage("Opening your visit reports…")
         self._update_actions()
+        self.sync_status_changed(None)
 
     @property
     def service(self) -> VisitService:
@@ -98,6 +103,47 @@ class MainWindow(QMainWindow):
         self.visits.set_service(service)
         self.statusBar().clearMessage()
         self._update_actions()
+
+    @property
+    def has_service(self) -> bool:
+        return self._service is not None
+
+    def attach_sync(self, controller: SyncController) -> None:
+        """Show sync in the status bar and enable the Sync menu."""
+        self.sync = controller
+        self.statusBar().insertPermanentWidget(0, controller.panel)
+        self.sync_status_changed(controller.status)
+
+    def sync_status_changed(self, status: SyncStatus | None) -> None:
+        """Enable the Sync menu's actions for ``status`` (None: sync not available yet)."""
+        if status is None:
+            for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action,
+                           self.sync_problems_action, self.sign_out_action):
+                action.setEnabled(False)
+            return
+        idle = not status.running
+        self.sign_in_action.setEnabled(idle)
+        self.sync_now_action.setEnabled(
+            idle and status.signed_in and not status.device_revoked
+            and not status.update_required
+        )
+        self.cancel_sync_action.setEnabled(status.running)
+        self.sync_problems_action.setEnabled(True)
+        self.sign_out_action.setEnabled(idle and status.signed_in)
+
+    def _sync_call(self, name: str) -> None:
+        if self.sync is not None:
+            getattr(self.sync, name)()
+
+    def _local_change(self) -> None:
+        if self.sync is not None:
+            self.sync.local_change()
+
+    def close_form(self) -> None:
+        """Back to the list, the open report closed (its data is about to go)."""
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            self.pages.setCurrentWidget(self.visits)
+            self._update_actions()
 
     @property
     def is_populated(self) -> bool:
@@ -150,6 +196,27 @@ class MainWindow(QMainWindow):
             "Add &amendment…", lambda: self._form_call("add_amendment"), "Ctrl+Shift+A"
         )
 
+        self.sign_in_action = self._action(
+            "Sign &in…", lambda: self._sync_call("sign_in"),
+            tip="Sign this laptop in to your scheme's central store",
+        )
+        self.sync_now_action = self._action(
+            "&Sync now", lambda: self._sync_call("sync_now"), "F5", "Ctrl+Shift+S",
+            tip="Send and receive changes now, in the background",
+        )
+        self.cancel_sync_action = self._action(
+            "&Cancel sync", lambda: self._sync_call("cancel"),
+            tip="Stop the running sync; what was already sent is kept",
+        )
+        self.sync_problems_action = self._action(
+            "Sync &problems…", lambda: self._sync_call("show_problems"),
+            tip="Records the server refused, and conflicts to resolve",
+        )
+        self.sign_out_action = self._action(
+            "Sign &out", lambda: self._sync_call("sign_out"),
+            tip="Forget this laptop's access; the reports stay on it",
+        )
+
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         for action in (self.new_action, self.export_action, self.close_visit_action):
@@ -165,6 +232,13 @@ class MainWindow(QMainWindow):
             self.amend_action,
         ):
             visit_menu.addAction(action)
+        sync_menu = menus.addMenu("S&ync")
+        for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action):
+            sync_menu.addAction(action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sync_problems_action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sign_out_action)
 
     def _update_actions(self) -> None:
         on_form = self._form is not None and self.pages.currentWidget() is self._form
@@ -199,9 +273,12 @@ class MainWindow(QMainWindow):
             form.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             form.autosaver.saving.connect(lambda: self._save_state("Saving…", SAVING_STYLE))
             form.autosaver.saved.connect(lambda: self._save_state("Saved", SAVED_STYLE))
+            form.autosaver.saved.connect(self._local_change)
             form.autosaver.failed.connect(lambda text: self._save_state(text, ERROR_STYLE))
             form.submitted.connect(lambda _id: self._update_actions())
             form.amended.connect(lambda _id: self._update_actions())
+            form.submitted.connect(lambda _id: self._local_change())
+            form.amended.connect(lambda _id: self._local_change())
             self.pages.addWidget(form)
             self._form = form
         return self._form
@@ -271,6 +348,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Deleted the draft of {label}. Ctrl+Z undoes it.")
             self.undo_button.show()
             self._update_actions()
+            self._local_change()
             self.draft_deleted.emit(summary.id)
 
         when_done(self.service.delete_draft(summary.id), self, deleted, self._failed)
@@ -286,6 +364,7 @@ class MainWindow(QMainWindow):
             self.visits.select(visit_id)
             self.statusBar().showMessage("Draft restored.", 8000)
             self._update_actions()
+            self._local_change()
             self.draft_restored.emit(visit_id)
 
         when_done(self.service.restore_draft(visit_id), self, restored, self._failed)
