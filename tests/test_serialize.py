@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from icv_app.domain.demo import generate_visits
 from icv_app.domain.serialize import report_from_json, report_to_json
