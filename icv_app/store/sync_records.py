@@ -9,7 +9,6 @@ edit: both copies are kept and the pair becomes a conflict for a person to resol
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from icv_app.domain.serialize import from_dict, to_dict
 from icv_app.domain.visit import Amendment, VisitReport, utc_now
 from icv_app.store.visits import visit_row
+from icv_app.sync.digest import scope_digest
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -464,13 +464,13 @@ def synced_digest(db: Queryable) -> tuple[int, str]:
     retention. A record in conflict counts as the server copy the conflict holds.
 
     digest = sha256 of the sorted lines ``type:id:rev`` joined by newlines, as
-    :func:`icv_app.sync.wire.scope_digest` defines it.
+    :func:`icv_app.sync.digest.scope_digest` defines it.
     """
-    lines = []
+    held: list[tuple[str, str, int]] = []
     for rtype, table in RECORD_TABLES.items():
         # A local deletion not yet acknowledged (rev > base_rev) is still live on the server.
-        lines += [
-            f"{rtype}:{rid}:{rev}"
+        held += [
+            (rtype, rid, rev)
             for rid, rev in db.execute(
                 f"SELECT id, base_rev FROM {table} WHERE base_rev > 0 "
                 "AND (deleted = 0 OR rev > base_rev) "
@@ -479,20 +479,19 @@ def synced_digest(db: Queryable) -> tuple[int, str]:
                 [rtype],
             ).fetchall()
         ]
-    lines += [
-        f"{rtype}:{rid}:{rev}"
+    held += [
+        (rtype, rid, rev)
         for rtype, rid, rev in db.execute(
             "SELECT record_type, record_id, server_rev FROM conflicts WHERE server_deleted = 0"
         ).fetchall()
     ]
-    lines += [
-        f"{rtype}:{rid}:{rev}"
+    held += [
+        (rtype, rid, rev)
         for rtype, rid, rev in db.execute(
             "SELECT record_type, record_id, rev FROM purged"
         ).fetchall()
     ]
-    lines.sort()
-    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return len(held), scope_digest(held)
 
 
 def reconcile(

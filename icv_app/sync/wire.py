@@ -57,13 +57,13 @@ again); 503 ``unavailable`` and 500 ``internal`` mean retry later with back-off.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
-from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from icv_app.sync.digest import scope_digest as scope_digest
 
 API_PREFIX = "/api/v1"
 SCHEMA_HEADER = "X-ICV-Schema"
@@ -268,17 +268,6 @@ class CheckResponse(_Wire):
     digest: str = Field(description="scope_digest over those records.")
     as_of_seq: int = Field(description="Compare only once you have pulled up to this seq.")
     counts: dict[str, int] = Field(description="count per record type")
-
-
-def scope_digest(records: Iterable[tuple[str, str, int]]) -> str:
-    """sha256 hex of the sorted ``type:id:rev`` lines, joined by newlines.
-
-    Both sides compute it over the non-deleted records in scope: the server over what it
-    stores, the client over its copies as the server last acknowledged them (``base_rev``).
-    The empty set's digest is sha256 of the empty string.
-    """
-    lines = sorted(f"{t}:{i}:{r}" for t, i, r in records)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 # --- scheme settings ----------------------------------------------------------------------
