@@ -8,7 +8,6 @@ touching the database. The key itself is never written to a plain file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -143,14 +142,3 @@ def _create(
     profile_path.parent.mkdir(parents=True, exist_ok=True)
     _write_profile(profile_path, profile)
     return key, profile
-
-
-def forget_key(profile: Profile) -> None:
-    """Remove the keyring entry (used when local data is purged)."""
-    if profile.key_source != "keyring":
-        return
-    import keyring
-    from keyring.errors import PasswordDeleteError
-
-    with contextlib.suppress(PasswordDeleteError):
-        keyring.delete_password(KEYRING_SERVICE, profile.keyring_entry)

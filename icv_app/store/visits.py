@@ -131,13 +131,6 @@ def load_visit(db: Queryable, visit_id: str) -> VisitReport:
     return report_from_json(row[0])
 
 
-def visit_rev(db: Queryable, visit_id: str) -> int:
-    row = db.execute("SELECT rev FROM visits WHERE id = ?", [visit_id]).fetchone()
-    if row is None:
-        raise VisitNotFound(visit_id)
-    return int(row[0])
-
-
 def delete_draft(db: sqlite_utils.Database, visit_id: str) -> None:
     """Discard a draft that was never submitted (kept as a tombstone for sync)."""
     with db.atomic():
