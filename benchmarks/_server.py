@@ -62,8 +62,15 @@ def machine_note() -> str:
     return f"{os.cpu_count()} CPUs, 1-minute load average {load:.1f} before the run"
 
 
-def engines_from(choice: str) -> list[str]:
-    return ["sqlite", "postgres"] if choice == "both" else [choice]
+def reachable_engines(choice: str) -> Iterator[str]:
+    """The engines ``--engine`` names (``both`` is SQLite then PostgreSQL), printing a skip
+    note instead of yielding one that cannot run here."""
+    for engine in ["sqlite", "postgres"] if choice == "both" else [choice]:
+        note = skip_note(engine)
+        if note:
+            print(note)
+            continue
+        yield engine
 
 
 def _conninfo(url: str) -> str:

@@ -42,13 +42,12 @@ from _server import (
     ServerProcess,
     create_users,
     describe,
-    engines_from,
     fresh_database,
     login,
     machine_note,
     push_record,
+    reachable_engines,
     schema_headers,
-    skip_note,
     visit_bodies,
 )
 
@@ -266,11 +265,7 @@ def main() -> int:
           f"laptop (thread + httpx.Client), {args.records} synthetic visits each")
     print(f"  note: {HASHER_NOTE}")
     print(f"  machine: {machine_note()}")
-    for engine in engines_from(args.engine):
-        note = skip_note(engine)
-        if note:
-            print(note)
-            continue
+    for engine in reachable_engines(args.engine):
         run(engine, args, bodies)
     return 0
 

@@ -41,14 +41,13 @@ from _server import (
     ServerProcess,
     create_users,
     describe,
-    engines_from,
     fresh_database,
     login,
     machine_note,
     migrated_engine,
     push_record,
+    reachable_engines,
     schema_headers,
-    skip_note,
     visit_bodies,
 )
 
@@ -265,11 +264,7 @@ def main() -> int:
           f"(mean body {mean_kb:.1f} KiB), made in {time.perf_counter() - start:.1f} s")
     print(f"  note: {HASHER_NOTE}")
     print(f"  machine: {machine_note()}")
-    for engine in engines_from(args.engine):
-        note = skip_note(engine)
-        if note:
-            print(note)
-            continue
+    for engine in reachable_engines(args.engine):
         run(engine, bodies, size)
     return 0
 
