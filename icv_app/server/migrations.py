@@ -1,31 +1,56 @@
-"""Numbered schema migrations of the central store, the same on SQLite and PostgreSQL.
+"""Schema migrations of the central store: Alembic revisions, the same on SQLite and PostgreSQL.
 
-Applied on start, all pending ones in one transaction (DDL is transactional on both
-engines), each recorded in ``schema_migrations``. A database whose schema is newer than
-this server knows is refused, never "repaired". Migrations are explicit DDL: never edit
-one that has shipped; add the next number.
+:func:`migrate` runs on start. It applies all pending revisions (in ``alembic/versions``)
+in one transaction (DDL is transactional on both engines), holding a lock so that two
+servers starting at once do not migrate together. A database whose schema is newer than
+this server knows is refused untouched, never "repaired".
+
+Before Alembic the server had numbered migrations recorded in ``schema_migrations``;
+revisions 0001 and 0002 are migrations 1 and 2 unchanged. A database with no
+``alembic_version`` but a ``schema_migrations`` at version 1 or 2 is stamped at the same
+revision and upgraded from there; one at a higher version is refused. Revision 0003 adds
+version 3 to that table (and nothing after it does), so that a server from before Alembic
+refuses, as written by a newer version, a database it could not run on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, func, inspect, select
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, Identity, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from icv_app.server.storage import (
-    SEQ_COUNTER,
     StorageError,
     is_postgres,
+    metadata,
     schema_migrations,
     write,
 )
 
+SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+
+# Numbered migration -> the Alembic revision that reproduces it (and everything before).
+NUMBERED_REVISIONS = {1: "0001", 2: "0002"}
+NUMBERED_LATEST = max(NUMBERED_REVISIONS)
+
+# An arbitrary constant: the PostgreSQL advisory lock that keeps two servers starting at
+# once from migrating the same database together.
+_MIGRATION_LOCK = 0x1C5A_0001
+
+# How the schema is compared with the ``Table`` objects (tests, and any new revision).
+COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True, "compare_server_default": True}
+
 
 class SchemaTooNew(StorageError):
-    def __init__(self, found: int, known: int) -> None:
+    def __init__(self, found: int | str, known: int | str) -> None:
         super().__init__(
             f"The server database has schema version {found}, but this icv-app server only "
             f"knows up to {known}: it was written by a newer version. Upgrade icv-app on "
@@ -35,185 +60,123 @@ class SchemaTooNew(StorageError):
         self.known = known
 
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
+class SchemaUnrecognised(StorageError):
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(
+            "The server database already has tables of its own ("
+            + ", ".join(tables)
+            + ") but no record of an icv-app schema version, so this server cannot tell "
+            "what they are. Use an empty database (or the one icv-app made); nothing was "
+            "changed."
+        )
+        self.tables = tables
 
 
-# An arbitrary constant: the PostgreSQL advisory lock that keeps two servers starting at
-# once from migrating the same database together.
-_MIGRATION_LOCK = 0x1C5A_0001
+def alembic_config(
+    connection: Connection | None = None, now: dt.datetime | None = None
+) -> Config:
+    """Alembic's configuration for the server's revisions, without an ``alembic.ini``.
 
-
-def _types(conn: Connection) -> dict[str, str]:
-    if is_postgres(conn):
-        return {
-            "ts": "TIMESTAMP WITH TIME ZONE",
-            "bool": "BOOLEAN",
-            "serial": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-        }
-    return {"ts": "TIMESTAMP", "bool": "BOOLEAN", "serial": "INTEGER PRIMARY KEY AUTOINCREMENT"}
-
-
-def _m0001_initial(conn: Connection) -> None:
-    t = _types(conn)
-    statements = [
-        f"""CREATE TABLE users (
-            id TEXT PRIMARY KEY,
-            username TEXT NOT NULL UNIQUE,
-            role TEXT NOT NULL,
-            password_hash TEXT NOT NULL,
-            disabled {t["bool"]} NOT NULL,
-            created_at {t["ts"]} NOT NULL,
-            password_changed_at {t["ts"]} NOT NULL
-        )""",
-        f"""CREATE TABLE devices (
-            id TEXT PRIMARY KEY,
-            user_id TEXT NOT NULL REFERENCES users(id),
-            name TEXT NOT NULL,
-            token_hash TEXT NOT NULL UNIQUE,
-            created_at {t["ts"]} NOT NULL,
-            last_seen_at {t["ts"]},
-            revoked_at {t["ts"]},
-            revoked_by TEXT
-        )""",
-        "CREATE INDEX devices_user ON devices(user_id)",
-        "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
-        f"INSERT INTO counters (name, value) VALUES ('{SEQ_COUNTER}', 0)",
-        f"""CREATE TABLE records (
-            type TEXT NOT NULL,
-            id TEXT NOT NULL,
-            rev INTEGER NOT NULL,
-            seq BIGINT NOT NULL UNIQUE,
-            deleted {t["bool"]} NOT NULL,
-            body TEXT,
-            content_hash TEXT NOT NULL,
-            owner_id TEXT NOT NULL REFERENCES users(id),
-            scope_owner_id TEXT NOT NULL REFERENCES users(id),
-            visit_id TEXT,
-            status TEXT,
-            last_user_id TEXT NOT NULL,
-            last_device_id TEXT,
-            created_at {t["ts"]} NOT NULL,
-            updated_at {t["ts"]} NOT NULL,
-            client_modified_at TEXT,
-            PRIMARY KEY (type, id)
-        )""",
-        "CREATE INDEX records_scope_seq ON records(scope_owner_id, seq)",
-        "CREATE INDEX records_visit ON records(visit_id)",
-        f"""CREATE TABLE record_revisions (
-            type TEXT NOT NULL,
-            id TEXT NOT NULL,
-            rev INTEGER NOT NULL,
-            seq BIGINT NOT NULL,
-            content_hash TEXT NOT NULL,
-            user_id TEXT NOT NULL,
-            device_id TEXT,
-            accepted_at {t["ts"]} NOT NULL,
-            PRIMARY KEY (type, id, rev)
-        )""",
-        f"""CREATE TABLE audit_log (
-            id {t["serial"]},
-            at {t["ts"]} NOT NULL,
-            actor_user_id TEXT,
-            actor TEXT,
-            device_id TEXT,
-            action TEXT NOT NULL,
-            record_type TEXT,
-            record_id TEXT,
-            address TEXT,
-            detail TEXT
-        )""",
-        "CREATE INDEX audit_log_at ON audit_log(at)",
-        "CREATE INDEX audit_log_record ON audit_log(record_id)",
-        f"""CREATE TABLE login_throttle (
-            key TEXT PRIMARY KEY,
-            failures INTEGER NOT NULL,
-            last_failure_at {t["ts"]} NOT NULL,
-            locked_until {t["ts"]}
-        )""",
-        f"""CREATE TABLE scheme_settings (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL,
-            updated_at {t["ts"]} NOT NULL,
-            updated_by TEXT
-        )""",
-    ]
-    statements += _append_only_audit(conn)
-    for statement in statements:
-        conn.exec_driver_sql(statement)
-
-
-def _append_only_audit(conn: Connection) -> list[str]:
-    """Triggers that refuse UPDATE and DELETE (and on PostgreSQL TRUNCATE) of the audit log.
-
-    They stop mistakes and the application's own code; a database superuser can still drop
-    them, so a deployment also ships the log off the machine (see the README).
+    ``env.py`` runs the revisions on ``connection``; ``now`` is the time recorded in
+    ``schema_migrations`` by the revisions that still write it.
     """
-    if is_postgres(conn):
-        return [
-            """CREATE FUNCTION audit_log_append_only() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION USING
-                    MESSAGE = 'audit_log is append-only: ' || TG_OP || ' refused';
-            END
-            $$""",
-            """CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
-            FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
-            """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-            FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
-        ]
-    return [
-        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END""",
-        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END""",
-    ]
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("path_separator", "os")
+    config.attributes["connection"] = connection
+    config.attributes["now"] = now
+    return config
 
 
-def _m0002_revisions_by_id(conn: Connection) -> None:
-    # Every push looks up the revisions of the ids it carries; without this index that
-    # lookup scanned the whole table while holding the push lock (linear in history).
-    conn.exec_driver_sql("CREATE INDEX record_revisions_by_id ON record_revisions (id)")
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
 
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial", _m0001_initial),
-    Migration(2, "revisions_by_id", _m0002_revisions_by_id),
-)
-LATEST = MIGRATIONS[-1].version
+def head_revision() -> str:
+    """The newest revision this server knows."""
+    head = script_directory().get_current_head()
+    assert head is not None, "no revisions in " + str(SCRIPT_LOCATION)
+    return head
 
 
-def current_version(conn: Connection) -> int:
+def current_revisions(conn: Connection) -> tuple[str, ...]:
+    """What ``alembic_version`` says (empty if there is none); reads only."""
+    return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+def numbered_version(conn: Connection) -> int | None:
+    """The highest version in the old ``schema_migrations`` (None without that table)."""
     if not inspect(conn).has_table("schema_migrations"):
-        return 0
+        return None
     query = select(func.coalesce(func.max(schema_migrations.c.version), 0))
     return int(conn.execute(query).scalar_one())
 
 
-def migrate(engine: Engine, now: dt.datetime | None = None) -> int:
-    """Bring the database to :data:`LATEST`; returns the version it is at."""
+def schema_differences(conn: Connection) -> list[Any]:
+    """How the database's schema differs from the ``Table`` objects (empty: it does not):
+    Alembic's autogenerate comparison, one entry per difference.
+
+    Two things SQLite does not have are left out there: NOT NULL on a primary key column
+    that is not an INTEGER (SQLite lets one hold NULL unless it says NOT NULL, which
+    migration 1 did not; the code never writes one, and a table rebuild for it is not worth
+    it), and the identity column of ``audit_log`` (the rowid does that on SQLite).
+    """
+    context = MigrationContext.configure(conn, opts=COMPARE_OPTIONS)
+    differences: list[Any] = []
+    for entry in compare_metadata(context, metadata):
+        for change in entry if isinstance(entry, list) else [entry]:
+            if not (conn.dialect.name == "sqlite" and _not_in_sqlite(change)):
+                differences.append(change)
+    return differences
+
+
+def _not_in_sqlite(change: Any) -> bool:
+    if not isinstance(change, tuple) or len(change) != 7:
+        return False
+    kind, _, table, column, _, old, new = change
+    if kind == "modify_nullable":
+        return column in metadata.tables[table].primary_key.columns
+    if kind == "modify_default":
+        return isinstance(old, Identity) or isinstance(new, Identity)
+    return False
+
+
+def _starting_revision(conn: Connection, script: ScriptDirectory) -> str | None:
+    """The revision the database is at, to stamp it with if it has no ``alembic_version``
+    (None: a fresh database); raises if it is one this server must not touch."""
+    found = current_revisions(conn)
+    if found:
+        known = {script_revision.revision for script_revision in script.walk_revisions()}
+        unknown = sorted(set(found) - known)
+        if unknown:
+            raise SchemaTooNew(", ".join(unknown), script.get_current_head() or "none")
+        return None
+    numbered = numbered_version(conn)
+    if numbered is not None and numbered > NUMBERED_LATEST:
+        raise SchemaTooNew(numbered, NUMBERED_LATEST)
+    if numbered:
+        return NUMBERED_REVISIONS[numbered]
+    ours = sorted(
+        set(inspect(conn).get_table_names())
+        & (set(metadata.tables) - {schema_migrations.name})
+    )
+    if ours:
+        raise SchemaUnrecognised(ours)
+    return None
+
+
+def migrate(engine: Engine, now: dt.datetime | None = None) -> str:
+    """Bring the database to the newest revision; returns that revision."""
     now = now or dt.datetime.now(dt.UTC)
+    script = script_directory()
     with write(engine) as conn:
         if is_postgres(conn):
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
-        conn.exec_driver_sql(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-            "name TEXT NOT NULL, applied_at "
-            + _types(conn)["ts"]
-            + " NOT NULL)"
-        )
-        found = current_version(conn)
-        if found > LATEST:
-            raise SchemaTooNew(found, LATEST)
-        for migration in MIGRATIONS[found:]:
-            migration.apply(conn)
-            conn.execute(
-                schema_migrations.insert().values(
-                    version=migration.version, name=migration.name, applied_at=now
-                )
-            )
-    return LATEST
+        config = alembic_config(conn, now)
+        start = _starting_revision(conn, script)
+        if start is not None:
+            command.stamp(config, start)
+        command.upgrade(config, "head")
+    head = script.get_current_head()
+    assert head is not None
+    return head

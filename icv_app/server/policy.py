@@ -1,40 +1,56 @@
-"""Who may see and change which records: the one place the server's scope rules live.
+"""Who may see and change which records: role x kind x relation, read off the kind
+declarations in :mod:`icv_app.kinds` (their ``read`` and ``write`` maps).
 
-- volunteer: custody visits and amendments; sees and changes only records in their own
-  scope (what they pushed first, and amendments to their visits).
-- coordinator, admin: custody visits and amendments of the whole scheme.
-- interviewer, survey_manager: no custody records at all (survey records come later).
-
-Reference data, once it syncs, will be visible to every role.
+A relation says which records of a kind a role reaches: ``own`` (in the user's own
+scope: what they created, and children of their own records), ``assigned`` (assigned to
+them, or their own), ``scheme`` and ``everyone`` (all records of the kind). A role a kind
+does not list reaches none of it; server-authored kinds are never pushed by anyone.
 """
 
 from __future__ import annotations
 
-from icv_app.sync.wire import RecordType, Role
+from typing import Protocol
 
-SCHEME_WIDE = frozenset({Role.COORDINATOR, Role.ADMIN})
-_CUSTODY = frozenset({RecordType.VISIT, RecordType.AMENDMENT})
-_TYPES: dict[Role, frozenset[RecordType]] = {
-    Role.VOLUNTEER: _CUSTODY,
-    Role.COORDINATOR: _CUSTODY,
-    Role.ADMIN: _CUSTODY,
-    Role.INTERVIEWER: frozenset(),
-    Role.SURVEY_MANAGER: frozenset(),
-}
+from icv_app import kinds
+from icv_app.kinds import Kind, Relation
+from icv_app.sync.wire import Role
 
 
-def record_types(role: Role) -> frozenset[RecordType]:
-    """The record types this role may pull and push."""
-    return _TYPES[role]
+class Scoped(Protocol):
+    @property
+    def scope_owner_id(self) -> str: ...
+
+    @property
+    def assignee_id(self) -> str | None: ...
 
 
-def sees_whole_scheme(role: Role) -> bool:
-    return role in SCHEME_WIDE
+def readable_kinds(role: Role) -> dict[str, Relation]:
+    """Kind name -> the relation through which this role reads it."""
+    out = {}
+    for kind in kinds.all_kinds():
+        relation = kind.may_read(role.value)
+        if relation is not None:
+            out[kind.name] = relation
+    return out
 
 
-def may_access(role: Role, user_id: str, scope_owner_id: str) -> bool:
-    """May this user see (and, within the type rules, change) a record in that scope?"""
-    return sees_whole_scheme(role) or scope_owner_id == user_id
+def reaches(relation: Relation | None, user_id: str, record: Scoped) -> bool:
+    """Does a user with this relation to the kind reach this stored record?"""
+    if relation is None:
+        return False
+    if relation in (Relation.SCHEME, Relation.EVERYONE):
+        return True
+    if record.scope_owner_id == user_id:
+        return True
+    return relation is Relation.ASSIGNED and record.assignee_id == user_id
+
+
+def may_read(kind: Kind, role: Role, user_id: str, record: Scoped) -> bool:
+    return reaches(kind.may_read(role.value), user_id, record)
+
+
+def may_write(kind: Kind, role: Role, user_id: str, record: Scoped) -> bool:
+    return reaches(kind.may_write(role.value), user_id, record)
 
 
 def settings_writers() -> frozenset[Role]:

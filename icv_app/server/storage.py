@@ -1,8 +1,9 @@
 """The central store's tables (SQLAlchemy Core) and how to open and use its database.
 
 One schema serves SQLite (the default: a file in the data directory) and PostgreSQL (a
-real deployment). The tables are created and changed only by :mod:`migrations`; the
-``Table`` objects here describe them for queries, and a test checks the two agree.
+real deployment). The tables are created and changed only by the Alembic revisions in
+``alembic/versions`` (applied by :mod:`migrations`); the ``Table`` objects here describe
+them (columns, defaults, indexes) for queries, and a test checks the two agree.
 
 Writes that hand out sequence numbers must commit in the order of those numbers, or a
 client pulling meanwhile could skip one for ever: :func:`write` therefore takes a lock on
@@ -18,13 +19,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
+    TIMESTAMP,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Dialect,
     Engine,
     ForeignKey,
+    Identity,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -33,7 +36,9 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    false,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
@@ -48,9 +53,13 @@ class UnsupportedDatabaseUrl(StorageError):
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware UTC datetimes on both engines (SQLite keeps no zone, so store UTC)."""
+    """Timezone-aware UTC datetimes on both engines (SQLite keeps no zone, so store UTC).
 
-    impl = DateTime(timezone=True)
+    The columns are ``TIMESTAMP [WITH TIME ZONE]`` (SQLAlchemy's SQLite dialect stores and
+    reads a ``TIMESTAMP`` exactly as a ``DATETIME``: ISO text).
+    """
+
+    impl = TIMESTAMP(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
@@ -71,6 +80,8 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 metadata = MetaData()
 
+# The numbered migrations' own record, from before Alembic (which keeps alembic_version):
+# frozen at versions 1-3, read only to recognise such a database (see migrations).
 schema_migrations = Table(
     "schema_migrations",
     metadata,
@@ -103,6 +114,7 @@ devices = Table(
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
     Column("revoked_by", Text, nullable=True),
+    Index("devices_user", "user_id"),
 )
 
 counters = Table(
@@ -126,14 +138,22 @@ records = Table(
     # Who first pushed it; and whose scope it is in (for an amendment: the visit's owner).
     Column("owner_id", Text, ForeignKey("users.id"), nullable=False),
     Column("scope_owner_id", Text, ForeignKey("users.id"), nullable=False),
-    Column("visit_id", Text, nullable=True),  # amendments: the visit they correct
-    Column("status", Text, nullable=True),  # visits: draft / submitted
+    # The record's parent record, of any kind (an amendment: the visit it corrects).
+    Column("parent_id", Text, nullable=True),
+    # Immutable on the server (a submitted visit).
+    Column("final", Boolean, nullable=False, server_default=false()),
+    # Kinds scoped to an assigned user: that user.
+    Column("assignee_id", Text, nullable=True),
+    # The version of the body's format.
+    Column("body_version", Integer, nullable=False, server_default=text("1")),
     Column("last_user_id", Text, nullable=False),
     Column("last_device_id", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("client_modified_at", Text, nullable=True),
     PrimaryKeyConstraint("type", "id"),
+    Index("records_scope_seq", "scope_owner_id", "seq"),
+    Index("records_type_parent", "type", "parent_id"),
 )
 
 # Every accepted rev (content hashes only): a retry of a rev the server has since moved
@@ -150,12 +170,21 @@ record_revisions = Table(
     Column("device_id", Text, nullable=True),
     Column("accepted_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("type", "id", "rev"),
+    Index("record_revisions_by_id", "id"),
 )
 
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    # BIGINT GENERATED ALWAYS AS IDENTITY on PostgreSQL; on SQLite the rowid (INTEGER
+    # PRIMARY KEY AUTOINCREMENT), which takes no Identity.
+    Column(
+        "id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        Identity(always=True),
+        primary_key=True,
+        autoincrement=True,
+    ),
     Column("at", UtcDateTime, nullable=False),
     Column("actor_user_id", Text, nullable=True),
     Column("actor", Text, nullable=True),
@@ -165,6 +194,8 @@ audit_log = Table(
     Column("record_id", Text, nullable=True),
     Column("address", Text, nullable=True),
     Column("detail", Text, nullable=True),
+    Index("audit_log_at", "at"),
+    Index("audit_log_record", "record_id"),
 )
 
 login_throttle = Table(

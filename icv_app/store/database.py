@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
 # The schema migrations this version knows, in order (defined in store/migrations.py).
-MIGRATION_NAMES = ("0001_visits", "0002_sync", "0003_visits_list_index")
+MIGRATION_NAMES = ("0001_visits", "0002_sync", "0003_visits_list_index", "0004_held_aside")
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 # What read queries accept: a reader's plain connection or the writer's sqlite-utils one.
@@ -84,19 +84,35 @@ def _refuse_newer(conn: sqlcipher3.Connection, path: Path) -> None:
         ]
         if set(applied) - set(MIGRATION_NAMES):
             raise NewerDatabase(path, len(applied), SCHEMA_VERSION)
+        _refuse_newer_kinds(conn, path)
+
+
+def _refuse_newer_kinds(conn: sqlcipher3.Connection, path: Path) -> None:
+    """A kind's own tables migrated further than this version knows: refuse."""
+    from icv_app import kinds
+
+    for kind in kinds.all_kinds():
+        known = {name for name, _fn in kind.local_migrations}
+        applied = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                [f"kind:{kind.name}"],
+            )
+        }
+        if applied - known:
+            raise NewerDatabase(path, len(applied), len(known))
 
 
 def open_for_writing(path: Path, key: bytes) -> sqlite_utils.Database:
     """The writer's connection: checked, migrated to this app's schema."""
     import sqlite_utils
 
-    from icv_app.store.migrations import migrations
+    from icv_app.store.migrations import apply_all
 
     db = sqlite_utils.Database(connect(path, key))
     try:
-        if migrations.pending(db):
-            migrations.apply(db)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        apply_all(db)
     except BaseException:
         db.close()
         raise

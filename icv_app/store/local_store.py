@@ -7,6 +7,7 @@ import threading
 import sqlcipher3
 
 from icv_app.paths import Paths
+from icv_app.store.changes import ChangeHub
 from icv_app.store.database import SCHEMA_VERSION, connect, open_for_writing, schema_version
 from icv_app.store.keys import PassphraseProvider, Profile, obtain_key
 from icv_app.store.writer import Writer
@@ -19,12 +20,15 @@ class LocalStore:
     the store (the UI thread); every write goes through ``writer``. The writer thread
     starts at once when the database must be created or migrated, otherwise on first use
     (or :meth:`start_writer`), so showing the first window never waits for it.
+
+    ``changes`` announces every committed write (:mod:`icv_app.store.changes`).
     """
 
     def __init__(self, paths: Paths, key: bytes, profile: Profile) -> None:
         self.paths = paths
         self.profile = profile
         self._key = key
+        self.changes = ChangeHub()
         self._writer: Writer | None = None
         self._writer_lock = threading.Lock()
         try:
@@ -63,7 +67,7 @@ class LocalStore:
         with self._writer_lock:
             if self._writer is None:
                 path, key = self.paths.database, self._key
-                self._writer = Writer(lambda: open_for_writing(path, key))
+                self._writer = Writer(lambda: open_for_writing(path, key), self.changes)
             return self._writer
 
     def new_reader(self) -> sqlcipher3.Connection:

@@ -3,19 +3,45 @@
 Only the writer imports this module: the names, in order, are also listed in
 :data:`icv_app.store.database.MIGRATION_NAMES` so that readers can check a database's
 version without importing sqlite-utils at start-up.
+
+Each migration runs in its own transaction together with the record that it ran and the
+schema version (``PRAGMA user_version``), so a crash leaves the database at one version
+or the next, never in between. Record kinds bring their own tables as their own
+migration sets (:attr:`icv_app.kinds.base.Kind.local_migrations`), applied after these.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from icv_app import kinds
 from icv_app.store.database import MIGRATION_NAMES
 
-migrations = Migrations("icv_app")
+_core = Migrations("icv_app")
 
 
-@migrations(name="0001_visits")
+def _versioned(name: str) -> Callable[[Callable[[sqlite_utils.Database], None]], object]:
+    """Register a core migration that also moves ``user_version``, in its transaction."""
+    version = MIGRATION_NAMES.index(name) + 1
+
+    def decorate(fn: Callable[[sqlite_utils.Database], None]) -> object:
+        def apply(db: sqlite_utils.Database) -> None:
+            fn(db)
+            db.execute(f"PRAGMA user_version = {version}")
+
+        apply.__name__ = fn.__name__
+        return _core(name=name)(apply)
+
+    return decorate
+
+
+migrations = _core
+
+
+@_versioned("0001_visits")
 def _m0001(db: sqlite_utils.Database) -> None:
     db.execute(
         """
@@ -66,7 +92,7 @@ def _m0001(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-@migrations(name="0002_sync")
+@_versioned("0002_sync")
 def _m0002(db: sqlite_utils.Database) -> None:
     for table in ("visits", "amendments"):
         # owner_id: the server's user id of who first pushed it (known after sync).
@@ -101,7 +127,7 @@ def _m0002(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations(name="0003_visits_list_index")
+@_versioned("0003_visits_list_index")
 def _m0003(db: sqlite_utils.Database) -> None:
     # The visits list (and its count) is answered from this index alone: without it every
     # row's JSON body (overflow pages, each decrypted) is read at start-up.
@@ -111,8 +137,49 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
+@_versioned("0004_held_aside")
+def _m0004(db: sqlite_utils.Database) -> None:
+    # Pulled records this version cannot read (a kind it does not know, or a body it
+    # cannot make sense of): kept verbatim, shown to the person, counted as held in the
+    # post-sync check, and replaced when a readable version arrives.
+    db.execute(
+        """
+        CREATE TABLE held_aside (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            body TEXT,
+            owner_id TEXT,
+            reason TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+
+
+def kind_migrations() -> list[Migrations]:
+    """One migration set per registered kind that brings tables of its own."""
+    sets = []
+    for kind in kinds.all_kinds():
+        if not kind.local_migrations:
+            continue
+        mset = Migrations(f"kind:{kind.name}")
+        for name, fn in kind.local_migrations:
+            mset(name=name)(fn)
+        sets.append(mset)
+    return sets
+
+
+def apply_all(db: sqlite_utils.Database) -> None:
+    _core.apply(db)
+    for mset in kind_migrations():
+        mset.apply(db)
+
+
 def _check_names() -> None:
-    registered = tuple(m.name for m in migrations._migrations)
+    registered = tuple(m.name for m in _core._migrations)
     if registered != MIGRATION_NAMES:
         raise RuntimeError(f"migrations {registered} do not match MIGRATION_NAMES")
 

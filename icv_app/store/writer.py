@@ -5,6 +5,12 @@ local database is a job handed to this thread, so the UI thread never waits on d
 writes never interleave. Autosaves are coalesced per record: if a save of the same
 visit is still queued when a newer one arrives, the queued one is replaced, so typing
 fast never builds a backlog, and the newest state always wins.
+
+Each job runs in one transaction (committed when it returns, rolled back when it
+raises) unless it is submitted with ``transaction=False`` (VACUUM cannot run inside
+one). After the commit, the records the job noted (:func:`icv_app.store.changes.note`)
+are announced on the store's :class:`~icv_app.store.changes.ChangeHub` with the job's
+``origin``.
 """
 
 from __future__ import annotations
@@ -13,15 +19,26 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from icv_app.store import changes
+from icv_app.store.changes import ChangeHub, StoreChange
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-
 T = TypeVar("T")
 Job = Callable[["sqlite_utils.Database"], Any]
+
+
+@dataclass(frozen=True)
+class _Queued:
+    job: Job
+    future: Future[Any]
+    origin: str
+    transaction: bool
 
 
 class WriterClosed(RuntimeError):
@@ -29,9 +46,12 @@ class WriterClosed(RuntimeError):
 
 
 class Writer:
-    def __init__(self, open_db: Callable[[], sqlite_utils.Database]) -> None:
+    def __init__(
+        self, open_db: Callable[[], sqlite_utils.Database], hub: ChangeHub | None = None
+    ) -> None:
         self._open_db = open_db
-        self._jobs: OrderedDict[Hashable, tuple[Job, Future[Any]]] = OrderedDict()
+        self.hub = hub or ChangeHub()
+        self._jobs: OrderedDict[Hashable, _Queued] = OrderedDict()
         self._cond = threading.Condition()
         self._closed = False
         self._seq = 0
@@ -43,13 +63,23 @@ class Writer:
         """Block until the write connection is open (and migrated); re-raise its error."""
         self._ready.result()
 
-    def submit(self, job: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+    def submit(
+        self,
+        job: Callable[[sqlite_utils.Database], T],
+        *,
+        origin: str = changes.LOCAL,
+        transaction: bool = True,
+    ) -> Future[T]:
         with self._cond:
             self._seq += 1
-            return self._enqueue(("job", self._seq), job)
+            return self._enqueue(("job", self._seq), _Queued(job, Future(), origin, transaction))
 
     def submit_latest(
-        self, key: Hashable, job: Callable[[sqlite_utils.Database], T]
+        self,
+        key: Hashable,
+        job: Callable[[sqlite_utils.Database], T],
+        *,
+        origin: str = changes.LOCAL,
     ) -> Future[T]:
         """Queue ``job`` under ``key``, replacing a queued, not yet started job of that key.
 
@@ -59,18 +89,16 @@ class Writer:
         with self._cond:
             pending = self._jobs.get(("latest", key))
             if pending is not None:
-                future = pending[1]
-                self._jobs[("latest", key)] = (job, future)
-                return future
-            return self._enqueue(("latest", key), job)
+                self._jobs[("latest", key)] = _Queued(job, pending.future, origin, True)
+                return pending.future
+            return self._enqueue(("latest", key), _Queued(job, Future(), origin, True))
 
-    def _enqueue(self, key: Hashable, job: Job) -> Future[Any]:
+    def _enqueue(self, key: Hashable, queued: _Queued) -> Future[Any]:
         if self._closed:
             raise WriterClosed("the local store is closed")
-        future: Future[Any] = Future()
-        self._jobs[key] = (job, future)
+        self._jobs[key] = queued
         self._cond.notify()
-        return future
+        return queued.future
 
     def flush(self) -> None:
         """Wait until every job queued so far has run."""
@@ -93,8 +121,8 @@ class Writer:
                 self._closed = True
                 jobs = list(self._jobs.values())
                 self._jobs.clear()
-            for _, future in jobs:
-                future.set_exception(WriterClosed(str(exc)))
+            for queued in jobs:
+                queued.future.set_exception(WriterClosed(str(exc)))
             return
         self._ready.set_result(None)
         try:
@@ -104,16 +132,29 @@ class Writer:
                         self._cond.wait()
                     if not self._jobs:
                         return
-                    _, (job, future) = self._jobs.popitem(last=False)
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    result = job(db)
-                except BaseException as exc:
-                    if db.conn.in_transaction:
-                        db.conn.rollback()
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
+                    _, queued = self._jobs.popitem(last=False)
+                self._run_one(db, queued)
         finally:
             db.close()
+
+    def _run_one(self, db: sqlite_utils.Database, queued: _Queued) -> None:
+        future = queued.future
+        if not future.set_running_or_notify_cancel():
+            return
+        changes.begin(db)
+        try:
+            if queued.transaction:
+                with db.atomic():
+                    result = queued.job(db)
+            else:
+                result = queued.job(db)
+        except BaseException as exc:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            changes.collect(db)
+            future.set_exception(exc)
+            return
+        changed = changes.collect(db)
+        if changed:
+            self.hub.publish(StoreChange(queued.origin, changed))
+        future.set_result(result)

@@ -87,11 +87,16 @@ class Role(str, Enum):
 
 
 class RecordType(str, Enum):
-    """The kinds of record that sync. ``body`` is the record's domain dataclass as
-    :func:`icv_app.domain.serialize.to_dict` makes it (``VisitReport``, ``Amendment``)."""
+    """The built-in kinds of record that sync. Every kind is declared in
+    :mod:`icv_app.kinds` (body type, parent, scope); on the wire a record's ``type`` is the
+    kind's name, so a client or server that does not know a kind still parses the rest
+    (the server refuses that record alone; a laptop keeps it aside)."""
 
     VISIT = "visit"
     AMENDMENT = "amendment"
+
+
+KIND_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
 
 class _Wire(BaseModel):
@@ -180,7 +185,7 @@ class MeResponse(_Wire):
 
 
 class PushRecord(_Wire):
-    type: RecordType
+    type: str = Field(pattern=KIND_PATTERN, description="The record's kind (icv_app.kinds).")
     id: uuid.UUID
     rev: int = Field(ge=1, le=MAX_REV, description="The client's rev of this change.")
     base_rev: int = Field(
@@ -224,7 +229,7 @@ class RecordState(_Wire):
     """A record as the server holds it: a pulled change, or the server copy in a conflict."""
 
     seq: int
-    type: RecordType
+    type: str
     id: str
     rev: int
     deleted: bool
@@ -237,7 +242,7 @@ class RecordState(_Wire):
 class PushResult(_Wire):
     """One per pushed record, in the order they were sent."""
 
-    type: RecordType
+    type: str
     id: str
     rev: int = Field(description="The pushed rev.")
     status: PushStatus
