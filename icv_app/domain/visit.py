@@ -234,6 +234,15 @@ class Amendment:
 
 
 @dataclass
+class Reopening:
+    """A submitted report the server refused, made a draft again to be corrected: when,
+    and the server's reason (the report's audit trail)."""
+
+    at: dt.datetime
+    reason: str
+
+
+@dataclass
 class VisitReport:
     id: str = field(default_factory=new_id)
     header: Header = field(default_factory=Header)
@@ -245,6 +254,7 @@ class VisitReport:
     confirmed_by: list[str] = field(default_factory=list)
     created_at: dt.datetime = field(default_factory=utc_now)
     submitted_at: dt.datetime | None = None
+    reopened: list[Reopening] = field(default_factory=list)
 
     @property
     def is_submitted(self) -> bool:

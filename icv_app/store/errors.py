@@ -74,3 +74,43 @@ class ProfileMissing(StoreError):
             f"The database {path} exists but its profile settings (profile.json) are "
             "missing, so its key cannot be found. Nothing was changed."
         )
+
+
+class StorageFull(StoreError):
+    """The disk (or the database's size limit) is full: the write did not happen, and
+    everything saved before it is intact. The form keeps what was typed; the next save
+    writes it once there is room."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "The disk is full, so the last change could not be saved yet. Everything saved "
+            "before is safe, and what you typed is still in the form: free some space and "
+            "it will be saved with your next change."
+            + (f" ({detail})" if detail else "")
+        )
+
+
+class StorageUnavailable(StoreError):
+    """The operating system refused the write (read-only disk, device removed, I/O
+    error): the environment's fault, not the app's; nothing saved before is lost."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "The change could not be written to disk: the operating system reported "
+            f"{detail!r}. Everything saved before is safe; check the disk and try again."
+        )
+
+
+def environment_error(exc: BaseException) -> StoreError | None:
+    """The StoreError an SQLite error stands for when it is the environment's fault
+    (disk full, read-only, I/O), or None when it is a bug."""
+    import sqlcipher3
+
+    if not isinstance(exc, sqlcipher3.OperationalError | sqlcipher3.DatabaseError):
+        return None
+    text = str(exc).lower()
+    if "full" in text:
+        return StorageFull()
+    if any(w in text for w in ("readonly", "read-only", "disk i/o", "unable to open")):
+        return StorageUnavailable(str(exc))
+    return None

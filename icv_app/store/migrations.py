@@ -159,6 +159,44 @@ def _m0004(db: sqlite_utils.Database) -> None:
     )
 
 
+@_versioned("0005_visits_search")
+def _m0005(db: sqlite_utils.Database) -> None:
+    # Full-text search of the visits list (custody numbers, issue text, officers) with
+    # FTS5's trigram tokenizer: any substring of three characters or more is found from
+    # the index, not by reading every row (a coordinator's laptop holds the whole scheme).
+    # Keyed by the visit id, not the rowid, which VACUUM may renumber.
+    db.execute(
+        "CREATE VIRTUAL TABLE visits_search USING fts5(visit_id UNINDEXED, search_text, "
+        "tokenize = 'trigram')"
+    )
+    db.execute(
+        "INSERT INTO visits_search (visit_id, search_text) "
+        "SELECT id, search_text FROM visits"
+    )
+    db.execute(
+        """
+        CREATE TRIGGER visits_search_insert AFTER INSERT ON visits BEGIN
+            INSERT INTO visits_search (visit_id, search_text) VALUES (new.id, new.search_text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER visits_search_update AFTER UPDATE OF search_text, id ON visits BEGIN
+            DELETE FROM visits_search WHERE visit_id = old.id;
+            INSERT INTO visits_search (visit_id, search_text) VALUES (new.id, new.search_text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER visits_search_delete AFTER DELETE ON visits BEGIN
+            DELETE FROM visits_search WHERE visit_id = old.id;
+        END
+        """
+    )
+
+
 def kind_migrations() -> list[Migrations]:
     """One migration set per registered kind that brings tables of its own."""
     sets = []

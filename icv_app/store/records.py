@@ -51,13 +51,6 @@ def columns_for(kind: Kind, body: dict[str, Any], now: str | None = None) -> dic
     return row
 
 
-def _row_of(db: Queryable, kind: Kind, rid: str) -> dict[str, Any] | None:
-    cursor = db.execute(f"SELECT * FROM {kind.table} WHERE id = ?", [rid])
-    names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
-    return dict(zip(names, row, strict=True)) if row else None
-
-
 def _children(db: sqlite_utils.Database, kind: Kind, rid: str) -> list[tuple[Kind, list[dict]]]:
     out = []
     for child in kinds.children_of(kind.name):
@@ -210,3 +203,45 @@ def body_of(db: Queryable, kind: Kind, rid: str) -> tuple[bool, dict[str, Any]] 
     """(deleted, body) of our copy, or None."""
     row = db.execute(f"SELECT deleted, body FROM {kind.table} WHERE id = ?", [rid]).fetchone()
     return (bool(row[0]), json.loads(row[1])) if row else None
+
+
+class RecordFinal(Exception):
+    """A final record (submitted, or final by its kind's rule once on the server) is not
+    changed here either."""
+
+
+def save_record(db: sqlite_utils.Database, kind_name: str, body: dict[str, Any]) -> int:
+    """Create or change a record of any laptop-authored kind; returns its new local rev.
+
+    The body is written as given (callers that edit through a form merge first, as
+    :mod:`icv_app.store.visits` does for reports). A record that is final and already on
+    the server is refused.
+    """
+    kind = kinds.require(kind_name)
+    rid = body.get("id")
+    if not isinstance(rid, str):
+        raise ValueError("a record body needs its id")
+    row = columns_for(kind, body)
+    current = db.execute(
+        f"SELECT rev, base_rev, body FROM {kind.table} WHERE id = ?", [rid]
+    ).fetchone()
+    if current is not None and int(current[1]) > 0 and kind.is_final(json.loads(current[2])):
+        raise RecordFinal(f"This {kind.label} is final and cannot be changed.")
+    rev = int(current[0]) + 1 if current else 1
+    row.update(id=rid, body=dumps(body), rev=rev, deleted=0, attention=None)
+    if current is None:
+        row["base_rev"] = 0
+        db.table(kind.table).insert(row)
+    else:
+        db.table(kind.table).update(rid, row)
+    changes.note(db, kind.name, rid)
+    return rev
+
+
+def load_record(db: Queryable, kind_name: str, rid: str) -> dict[str, Any] | None:
+    """The stored body of a record (as the server sent it, or as last saved here)."""
+    kind = kinds.require(kind_name)
+    row = db.execute(
+        f"SELECT body FROM {kind.table} WHERE id = ? AND deleted = 0", [rid]
+    ).fetchone()
+    return json.loads(row[0]) if row else None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from icv_app import kinds
 from icv_app.domain.visit import utc_now
 from icv_app.store import changes
+from icv_app.store.settings import PULL_CURSOR
 from icv_app.sync.digest import scope_digest
 
 if TYPE_CHECKING:
@@ -126,8 +127,6 @@ def reconcile(
 def purge_all(db: sqlite_utils.Database) -> int:
     """Delete every synced record and all sync bookkeeping of this profile (a revoked
     laptop, after the person confirmed). Returns how many records went."""
-    from icv_app.store.sync_records import set_setting
-
     db.execute("PRAGMA secure_delete = ON")
     with db.atomic():
         n = 0
@@ -138,7 +137,7 @@ def purge_all(db: sqlite_utils.Database) -> int:
             changes.note(db, kind.name, ids)
         for table in ("conflicts", "purged", "held_aside"):
             db.execute(f"DELETE FROM {table}")
-        set_setting(db, "pull_since", None)
+        PULL_CURSOR.set(db, None)
     return n
 
 

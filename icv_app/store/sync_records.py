@@ -25,6 +25,7 @@ from icv_app.store.records import (
     list_held_aside as list_held_aside,
     store_server_copy as store_server_copy,
 )
+from icv_app.store.settings import PULL_CURSOR
 from icv_app.store.sync_check import (  # re-exported: part of the bookkeeping API
     purge_all as purge_all,
     purge_retained as purge_retained,
@@ -310,7 +311,7 @@ def apply_changes(
                 conflicts += known is None
                 continue
             store_server_copy(db, change)
-        set_setting(db, "pull_since", str(next_since))
+        PULL_CURSOR.set(db, next_since)
     return conflicts
 
 
@@ -443,4 +444,4 @@ def discard_rejected(db: sqlite_utils.Database, rtype: str, rid: str) -> None:
         changes.note(db, rtype, rid)
         if int(row[0]) > 0:
             # The server has an earlier version: read everything again so it comes back.
-            set_setting(db, "pull_since", "0")
+            PULL_CURSOR.set(db, None)

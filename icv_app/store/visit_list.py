@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from icv_app.store.database import Queryable
 
 
+MIN_INDEXED_SEARCH = 3  # shorter terms are matched row by row (the index is of trigrams)
+
+
 class VisitSummary(NamedTuple):
     """One line of the visits list (a tuple: ten thousand of them are made at start-up)."""
 
@@ -57,9 +60,15 @@ def list_visits(
     if where.date_to:
         clauses.append("v.visit_date <= ?")
         params.append(where.date_to.isoformat())
-    if where.search.strip():
+    term = where.search.strip().lower()
+    if len(term) >= MIN_INDEXED_SEARCH:
+        # The trigram index finds any substring of three or more characters.
+        clauses.append(
+            "v.id IN (SELECT visit_id FROM visits_search WHERE visits_search MATCH ?)"
+        )
+        params.append('"' + term.replace('"', '""') + '"')
+    elif term:
         clauses.append("v.search_text LIKE ? ESCAPE '\\'")
-        term = where.search.strip().lower()
         term = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{term}%")
     sql = (

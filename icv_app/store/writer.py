@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from icv_app.store import changes
 from icv_app.store.changes import ChangeHub, StoreChange
+from icv_app.store.errors import environment_error
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -152,6 +153,12 @@ class Writer:
             if db.conn.in_transaction:
                 db.conn.rollback()
             changes.collect(db)
+            # Split as qutebrowser does: a full disk is the environment's fault (a clear
+            # message, nothing lost); anything else is a bug and keeps its traceback.
+            friendly = environment_error(exc)
+            if friendly is not None:
+                friendly.__cause__ = exc
+                exc = friendly
             future.set_exception(exc)
             return
         changed = changes.collect(db)
