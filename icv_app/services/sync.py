@@ -1,5 +1,6 @@
 """Sync for the app, without Qt: a background worker, its status, and the problems a
-person must look at (conflicts side by side, records the server refused).
+person must look at (conflicts side by side, records the server refused; the views of
+those are built in :mod:`icv_app.services.sync_views` and re-exported here).
 
 :class:`SyncService` owns one worker thread (``icv-sync``). Everything that touches the
 network (sign-in, sync, the reachability probe) runs there, one job at a time, so the
@@ -25,7 +26,6 @@ progress. **They are called on the worker thread**: a Qt GUI re-emits them as a 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import random
 import threading
@@ -35,7 +35,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from icv_app.store import sync_records as sr
+from icv_app.services.sync_views import (
+    ConflictView,
+    FieldDifference,
+    RejectedView,
+    conflict_views,
+    differences,
+    rejected_views,
+)
+from icv_app.store import settings as st, sync_records as sr
+from icv_app.store.records import HeldAside, list_held_aside
 from icv_app.sync import credentials as cred
 from icv_app.sync.errors import SyncCancelled, SyncError
 
@@ -80,47 +89,6 @@ class SyncStatus:
     @property
     def needs_sign_in(self) -> bool:
         return not self.signed_in or self.error_kind in ("auth", "signed_out")
-
-
-@dataclass(frozen=True)
-class FieldDifference:
-    """One field that differs between the two copies; ``path`` like ``header.panel`` or
-    ``detainees[2].raised``. A value is ``None`` where that copy lacks the field."""
-
-    path: str
-    mine: Any
-    theirs: Any
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    """Both copies of a record that changed here and on the server, for a side-by-side
-    dialog. ``mine`` is this laptop's unsent copy, ``theirs`` the server's."""
-
-    type: str
-    id: str
-    suite_id: str
-    visit_date: str | None
-    mine: dict[str, Any] | None
-    theirs: dict[str, Any] | None
-    theirs_deleted: bool
-    mine_deleted: bool
-    can_keep_mine: bool  # False when the server copy is final (submitted): keep theirs
-    differences: list[FieldDifference]
-    detected_at: str
-
-
-@dataclass(frozen=True)
-class RejectedView:
-    """A record the server refused, with its reason, kept here for a person."""
-
-    type: str
-    id: str
-    visit_id: str
-    suite_id: str
-    visit_date: str | None
-    reason: str
-    body: dict[str, Any]
 
 
 @dataclass
@@ -332,17 +300,33 @@ class SyncService:
     # These read on the caller's thread with the store's reader (the UI thread, which
     # opened the store); the tables are small.
     def conflicts(self) -> list[ConflictView]:
-        return [_conflict_view(c, self.store.reader)
-                for c in sr.list_conflicts(self.store.reader)]
+        return conflict_views(self.store.reader)
 
     def rejected(self) -> list[RejectedView]:
-        out = []
-        for r in sr.list_rejected(self.store.reader):
-            visit = r.body if r.type == "visit" else _visit_body(self.store.reader, r.visit_id)
-            header = (visit or {}).get("header", {})
-            out.append(RejectedView(r.type, r.id, r.visit_id, header.get("suite_id", ""),
-                                    header.get("visit_date"), r.reason, r.body))
-        return out
+        return rejected_views(self.store.reader)
+
+    def held_aside(self) -> list[HeldAside]:
+        """Pulled records this version of the app cannot read, kept until an update."""
+        return list_held_aside(self.store.reader)
+
+    def reopen_refused(self, record_id: str) -> Future[Any]:
+        """A submitted report the server refused becomes a draft again (with the refusal
+        kept in its audit trail), to be corrected and submitted anew."""
+        from icv_app.store import visits as visit_store
+
+        future = self.store.writer.submit(lambda db: visit_store.reopen_refused(db, record_id))
+        future.add_done_callback(lambda f: self._after_local_fix(f, False))
+        return future
+
+    def discard_rejected(
+        self, record_type: str, record_id: str, *, sync_after: bool = True
+    ) -> Future[None]:
+        """Drop this laptop's refused change (the person confirmed): the server's copy,
+        if it has one, comes back with the next sync."""
+        future = self.store.writer.submit(
+            lambda db: sr.discard_rejected(db, record_type, record_id))
+        future.add_done_callback(lambda f: self._after_local_fix(f, sync_after))
+        return future
 
     def resolve_conflict(
         self, record_type: str, record_id: str, keep: str, *, sync_after: bool = True
@@ -365,7 +349,7 @@ class SyncService:
         future.add_done_callback(lambda f: self._after_local_fix(f, sync_after))
         return future
 
-    def _after_local_fix(self, future: Future[None], sync_after: bool) -> None:
+    def _after_local_fix(self, future: Future[Any], sync_after: bool) -> None:
         if future.exception() is not None or self._closed:
             return
         if sync_after and self.status().signed_in:
@@ -407,14 +391,20 @@ class SyncService:
             while not self._closed:
                 if self._jobs:
                     job = self._jobs.pop(0)
-                    if job.kind == "sync" and job.future is self._queued_sync:
-                        self._queued_sync = None
+                    if job.kind == "sync":
+                        if job.future is self._queued_sync:
+                            self._queued_sync = None
+                        # Cleared here, under the lock cancel() takes: a Cancel pressed
+                        # from now on reaches this sync, however soon it comes.
+                        self._cancel.clear()
                     return job
                 due = self._schedule.due
                 now = time.monotonic()
                 if due is not None and due <= now:
                     self._schedule.due = None
                     kind = "probe" if self._schedule.probe else "sync"
+                    if kind == "sync":
+                        self._cancel.clear()
                     return _Job(kind, Future(), auto=True)
                 timeout = None if due is None else due - now
                 if self.watch_interval > 0:
@@ -452,7 +442,6 @@ class SyncService:
             job.future.set_result(result)
 
     def _sync(self) -> SyncSummary:
-        self._cancel.clear()
         self._update(running=True, progress=None)
         try:
             summary = self.client.sync(progress=self._on_progress, cancel=self._cancel)
@@ -531,13 +520,13 @@ class SyncService:
         account = cred.load_account(self._reader)
         profile = self.store.profile
         token = cred.load_token(self._reader, profile)
-        last = sr.get_setting(self._reader, "sync.last_synced")
+        last = st.LAST_SYNCED.get(self._reader)
         self._update(
             signed_in=account is not None and bool(token),
             server_url=account.server_url if account else None,
             username=account.username if account else None,
             role=account.role if account else None,
-            last_synced=dt.datetime.fromisoformat(last) if last else None,
+            last_synced=last,
         )
         if account is None or not token:
             self._stop_auto()
@@ -547,54 +536,12 @@ class SyncService:
         try:
             self._data_version = int(db.execute("PRAGMA data_version").fetchone()[0])
             pending = sr.count_pending(db)
-            problems = len(sr.list_conflicts(db)) + len(sr.list_rejected(db))
+            problems = (len(sr.list_conflicts(db)) + len(sr.list_rejected(db))
+                        + len(list_held_aside(db)))
         except Exception:  # the store closing under us at exit
             log.debug("could not count pending changes", exc_info=True)
             return
         self._update(pending=pending, problems=problems)
-
-
-# Views -----------------------------------------------------------------------------------
-
-def _visit_body(db: Any, visit_id: str) -> dict[str, Any] | None:
-    row = db.execute("SELECT body FROM visits WHERE id = ?", [visit_id]).fetchone()
-    return json.loads(row[0]) if row else None
-
-
-def _conflict_view(c: sr.Conflict, db: Any) -> ConflictView:
-    visit = c.local_body or c.server_body or {}
-    if c.type == "amendment":
-        visit = _visit_body(db, str(visit.get("visit_id", ""))) or {}
-    header = visit.get("header", {})
-    row = db.execute(
-        f"SELECT deleted FROM {sr.RECORD_TABLES[c.type]} WHERE id = ?", [c.id]
-    ).fetchone()
-    mine_deleted = bool(row[0]) if row else False
-    return ConflictView(
-        type=c.type, id=c.id, suite_id=header.get("suite_id", ""),
-        visit_date=header.get("visit_date"), mine=c.local_body, theirs=c.server_body,
-        theirs_deleted=c.server_deleted, mine_deleted=mine_deleted,
-        can_keep_mine=c.can_keep_mine,
-        differences=differences(c.local_body, c.server_body),
-        detected_at=c.detected_at,
-    )
-
-
-def differences(mine: Any, theirs: Any, path: str = "") -> list[FieldDifference]:
-    """The leaves where two JSON-like values differ, in a stable order."""
-    if isinstance(mine, dict) and isinstance(theirs, dict):
-        out: list[FieldDifference] = []
-        for key in sorted(set(mine) | set(theirs), key=str):
-            sub = f"{path}.{key}" if path else str(key)
-            out += differences(mine.get(key), theirs.get(key), sub)
-        return out
-    if isinstance(mine, list) and isinstance(theirs, list):
-        out = []
-        for i in range(max(len(mine), len(theirs))):
-            out += differences(mine[i] if i < len(mine) else None,
-                               theirs[i] if i < len(theirs) else None, f"{path}[{i}]")
-        return out
-    return [] if mine == theirs else [FieldDifference(path, mine, theirs)]
 
 
 __all__ = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime as dt
+import weakref
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from icv_app.domain.visit import (
 )
 from icv_app.store import visits as visit_store
 from icv_app.store.local_store import LocalStore
-from icv_app.store.visits import VisitFilter, VisitSummary
+from icv_app.store.visits import EditSession, SaveOutcome, VisitFilter, VisitSummary
 
 if TYPE_CHECKING:
     # Validation loads with the visit form, not with the first window.
@@ -60,9 +61,33 @@ def submit_problems(report: VisitReport, confirmed_by: list[str]) -> list[Proble
 
 
 class VisitService:
+    """Reports are edited through the objects this service hands out (:meth:`load`,
+    :meth:`new_visit`): each is tied to an edit session, so that its saves never write a
+    stale copy over a newer one that sync brought in meanwhile (see
+    :mod:`icv_app.store.visits`)."""
+
     def __init__(self, store: LocalStore, reference: ReferenceData) -> None:
         self.store = store
         self.reference = reference
+        self._sessions: dict[int, EditSession] = {}
+
+    def _bind(self, report: VisitReport, session: EditSession) -> None:
+        key = id(report)
+        self._sessions[key] = session
+        weakref.finalize(report, self._sessions.pop, key, None)
+
+    def session_of(self, report: VisitReport) -> EditSession:
+        """The edit session of a report this service handed out. A report the caller
+        made itself adopts whatever is stored under its id at its first save."""
+        session = self._sessions.get(id(report))
+        if session is None or session.record_id != report.id:
+            session = EditSession(report.id, rev=-1)
+            self._bind(report, session)
+        return session
+
+    def origin_of(self, report: VisitReport) -> str:
+        """The origin its saves are announced with (a form ignores its own changes)."""
+        return self.session_of(report).origin
 
     # Reads -------------------------------------------------------------------------
     def list(
@@ -71,7 +96,10 @@ class VisitService:
         return visit_store.list_visits(self.store.reader, where, limit)
 
     def load(self, visit_id: str) -> VisitReport:
-        return visit_store.load_visit(self.store.reader, visit_id)
+        """The report as stored now, ready to edit (its own edit session)."""
+        report, session = visit_store.load_for_edit(self.store.reader, visit_id)
+        self._bind(report, session)
+        return report
 
     def amendments(self, visit_id: str) -> builtins.list[Amendment]:
         return visit_store.list_amendments(self.store.reader, visit_id)
@@ -85,7 +113,7 @@ class VisitService:
         suite_id: str = "",
         visitor_ids: tuple[str, ...] = (),
         now: dt.datetime | None = None,
-    ) -> tuple[VisitReport, Future[int]]:
+    ) -> tuple[VisitReport, Future[SaveOutcome]]:
         """A new draft dated now, saved at once so it is never lost."""
         now = now or dt.datetime.now()
         report = VisitReport()
@@ -98,15 +126,23 @@ class VisitService:
             report.header.panel = suite.panel
         return report, self.autosave(report)
 
-    def autosave(self, report: VisitReport) -> Future[int]:
-        """Queue a save of the report as it is now; a newer save of it supersedes this one."""
+    def autosave(self, report: VisitReport) -> Future[SaveOutcome]:
+        """Queue a save of the report as it is now; a newer save of it supersedes this one.
+
+        The outcome says whether the record had moved meanwhile and the edits were merged
+        onto the newer copy (the form should then show the stored report again)."""
         if report.is_submitted:
-            failed: Future[int] = Future()
+            failed: Future[SaveOutcome] = Future()
             failed.set_exception(ReportLocked(report.id))
             return failed
-        row = visit_store.visit_row(report)
+        from icv_app.domain.serialize import to_dict
+
+        session = self.session_of(report)
+        edited = to_dict(report)  # a snapshot, taken on the caller's thread
         return self.store.writer.submit_latest(
-            ("visit", report.id), lambda db: visit_store.save_row(db, row)
+            ("visit", report.id),
+            lambda db: visit_store.save_edit(db, session, edited),
+            origin=session.origin,
         )
 
     def submit(self, report: VisitReport, confirmed_by: builtins.list[str]) -> Future[VisitReport]:
@@ -116,7 +152,14 @@ class VisitService:
             raise SubmitRefused(problems)
         snapshot = copy.deepcopy(report)
         snapshot.confirmed_by = list(confirmed_by)
-        return self.store.writer.submit(lambda db: visit_store.submit_visit(db, snapshot))
+        session = self.session_of(report)
+        return self.store.writer.submit(
+            lambda db: visit_store.submit_visit(db, snapshot, session), origin=session.origin
+        )
+
+    def reopen_refused(self, visit_id: str) -> Future[VisitReport]:
+        """Make a submitted report the server refused a draft again, to correct it."""
+        return self.store.writer.submit(lambda db: visit_store.reopen_refused(db, visit_id))
 
     def add_amendment(
         self, visit_id: str, reason: str, text: str, author_id: str = ""

@@ -17,7 +17,9 @@ request retried after a lost answer is safe because the server answers ``duplica
 a change it already stored. Every error that reaches the caller is a
 :class:`~icv_app.sync.errors.SyncError` with a message for the person using the app.
 Progress is stored as it is made, so a sync interrupted at any point (cancelled, network
-gone, app killed) loses nothing and the next one carries on.
+gone, app killed) loses nothing and the next one carries on. The requests themselves (the
+retries, the typed errors, parsing answers, the server's clock) are
+:mod:`icv_app.sync.http`'s; this module is what the sync does with them.
 
 All database access goes through ``store.writer``: the client runs on a worker thread.
 """
@@ -26,45 +28,37 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import email.utils
 import functools
-import json
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import pydantic
 import sqlite_utils
 
-from icv_app import __version__
-from icv_app.store import sync_records as sr
+from icv_app import kinds
+from icv_app.store import changes, settings as st, sync_records as sr
 from icv_app.store.local_store import LocalStore
+from icv_app.store.records import retry_held_aside
 from icv_app.sync import credentials as cred
 from icv_app.sync.errors import (
     AccountMismatch,
     AuthFailed,
-    DeviceRevoked,
-    NetworkError,
     NotSignedIn,
     ProtocolError,
-    ServerUnavailable,
-    SyncCancelled,
     SyncError,
-    Throttled,
     UpdateRequired,
 )
+from icv_app.sync.http import HttpSession, RetryPolicy, open_client
 from icv_app.sync.wire import (
     API_PREFIX,
     DEFAULT_PULL_LIMIT,
     MAX_PUSH_BATCH,
-    SCHEMA_HEADER,
     WIRE_SCHEMA,
     CheckResponse,
-    ErrorBody,
-    ErrorCode,
     HealthResponse,
     LoginRequest,
     LoginResponse,
@@ -85,13 +79,10 @@ PULL_PATH = f"{API_PREFIX}/sync/pull"
 CHECK_PATH = f"{API_PREFIX}/sync/check"
 SETTINGS_PATH = f"{API_PREFIX}/settings"
 
-LAST_SYNCED = "sync.last_synced"
-PULL_SINCE = "pull_since"
 # Roles whose laptops purge old submitted reports (the issue: "a volunteer's laptop").
 RETENTION_ROLES = frozenset({"volunteer"})
 
 T = TypeVar("T")
-M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 def utc_now() -> dt.datetime:
@@ -155,35 +146,14 @@ class SyncSummary:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """``attempts`` tries per request; waits grow as ``base_delay * 2**n`` up to
-    ``max_delay``, each with jitter (half fixed, half random) so that many laptops coming
-    back at once do not all knock together."""
-
-    attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int, rng: random.Random, hint: float | None = None) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2.0**attempt)
-        wait: float = ceiling / 2 + rng.uniform(0, ceiling / 2)
-        if hint is not None:  # the server's Retry-After, within reason
-            wait = max(wait, min(float(hint), self.max_delay))
-        return wait
-
-
 @dataclass
 class _Session:
-    """One sync's connection and what it learnt on the way."""
+    """One sync's requests, whose account they are for, and what it did on the way."""
 
-    http: httpx.Client
-    token: str | None
+    http: HttpSession
     account: cred.Account | None
-    cancel: threading.Event
     progress: ProgressCallback | None
     summary: SyncSummary = field(default_factory=SyncSummary)
-    server_now: dt.datetime | None = None
 
     def report(self, phase: str, done: int = 0, total: int | None = None) -> None:
         if self.progress is not None:
@@ -263,10 +233,8 @@ class SyncClient:
                 "That username or device name cannot be right (too long, or it holds "
                 "control characters)."
             ) from None
-        with self._http(url) as http:
-            session = _Session(http, None, None, threading.Event(), None)
-            response = self._call(session, "POST", LOGIN_PATH, LoginResponse, json=body,
-                                  retry=False)
+        with self._connect(url) as http:
+            response = http.call("POST", LOGIN_PATH, LoginResponse, json=body, retry=False)
         account = cred.Account(
             server_url=url,
             username=response.username,
@@ -291,9 +259,8 @@ class SyncClient:
         account, token = self._credentials(required=False)
         if tell_server and account is not None and token:
             try:
-                with self._http(account.server_url) as http:
-                    session = _Session(http, token, account, threading.Event(), None)
-                    self._call(session, "POST", LOGOUT_PATH, None, retry=False)
+                with self._connect(account.server_url, token) as http:
+                    http.call("POST", LOGOUT_PATH, None, retry=False)
             except SyncError:
                 pass  # signing out here must work offline too
         profile = self.store.profile
@@ -307,9 +274,8 @@ class SyncClient:
             if account is None:
                 raise NotSignedIn()
             server_url = account.server_url
-        with self._http(server_url, timeout=timeout) as http:
-            session = _Session(http, None, None, threading.Event(), None)
-            health = self._call(session, "GET", HEALTH_PATH, HealthResponse, retry=False)
+        with self._connect(server_url, timeout=timeout) as http:
+            health = http.call("GET", HEALTH_PATH, HealthResponse, retry=False)
         if not health.min_client_schema <= WIRE_SCHEMA <= health.max_client_schema:
             raise UpdateRequired()
         return health
@@ -323,8 +289,10 @@ class SyncClient:
         account, token = self._credentials(required=True)
         assert account is not None
         self._db(sr.settle_identical_conflicts)
-        with self._http(account.server_url) as http:
-            s = _Session(http, token, account, cancel or threading.Event(), progress)
+        # Records held aside by an older version of the app may be readable now.
+        self._db(retry_held_aside)
+        with self._connect(account.server_url, token, cancel) as http:
+            s = _Session(http, account, progress)
             self._push(s)
             self._pull(s)
             s.summary.check_ok = self._check(s)
@@ -335,30 +303,30 @@ class SyncClient:
                 s.summary.check_ok = self._check(s)
             if s.summary.check_ok and account.role in RETENTION_ROLES:
                 self._retention(s)
+        s.summary.retries = http.retries
         now = self._clock()
-        self._db(lambda db: sr.set_setting(db, LAST_SYNCED, now.isoformat()))
+        self._db(lambda db: st.LAST_SYNCED.set(db, now))
         s.summary.last_synced = now
         return s.summary
 
     # Phases ---------------------------------------------------------------------------
     def _push(self, s: _Session) -> None:
+        """Send each unsynced record once. A record edited while this runs (someone is
+        typing) goes with the next sync: pushing every keystroke's rev here would never
+        end."""
         total = self._db(sr.count_pending)
-        sent: set[tuple[str, str, int]] = set()
+        sent: set[tuple[str, str]] = set()
         done = 0
         s.report("push", 0, total)
         while True:
-            self._check_cancel(s)
-            batch = [
-                r
-                for r in self._db(lambda db: sr.pending(db, self.push_batch))
-                if (r.type, r.id, r.rev) not in sent
-            ]
+            s.http.check_cancel()
+            batch = self._db(lambda db: sr.pending(db, self.push_batch, skip=sent))
             if not batch:
                 return
             request = PushRequest(
                 records=[
                     PushRecord(
-                        type=r.type,  # type: ignore[arg-type]
+                        type=r.type,
                         id=r.id,  # type: ignore[arg-type]
                         rev=r.rev,
                         base_rev=r.base_rev,
@@ -369,12 +337,12 @@ class SyncClient:
                     for r in batch
                 ]
             )
-            response = self._call(
-                s, "POST", PUSH_PATH, PushResponse, json=request.model_dump(mode="json")
+            response = s.http.call(
+                "POST", PUSH_PATH, PushResponse, json=request.model_dump(mode="json")
             )
             outcomes = self._outcomes(s, batch, response.results)
             self._db(functools.partial(sr.record_outcomes, outcomes=outcomes))
-            sent.update((r.type, r.id, r.rev) for r in batch)
+            sent.update((r.type, r.id) for r in batch)
             done += len(batch)
             s.summary.pushed += len(batch)
             s.report("push", done, max(total, done))
@@ -382,7 +350,7 @@ class SyncClient:
     def _outcomes(
         self, s: _Session, batch: list[sr.OutgoingRecord], results: list[PushResult]
     ) -> list[sr.PushOutcome]:
-        by_key = {(r.type.value, r.id.lower(), r.rev): r for r in results}
+        by_key = {(r.type, r.id.lower(), r.rev): r for r in results}
         outcomes = []
         for record in batch:
             result = by_key.get((record.type, record.id.lower(), record.rev))
@@ -416,7 +384,8 @@ class SyncClient:
                 s.summary.rejected += 1
                 outcomes.append(
                     sr.PushOutcome(record.type, record.id, record.rev, "rejected",
-                                   reason=_rejection_text(result))
+                                   reason=_rejection_text(result),
+                                   code=result.code.value if result.code else None)
                 )
         return outcomes
 
@@ -434,13 +403,13 @@ class SyncClient:
         count = 0
         s.report(phase, 0)
         while True:
-            self._check_cancel(s)
-            page = self._call(
-                s, "GET", PULL_PATH, PullResponse,
+            s.http.check_cancel()
+            page = s.http.call(
+                "GET", PULL_PATH, PullResponse,
                 params={"since": since, "limit": self.pull_limit},
             )
             changes = [
-                sr.IncomingChange(c.type.value, c.id, c.rev, c.deleted, c.body, c.owner_id)
+                sr.IncomingChange(c.type, c.id, c.rev, c.deleted, c.body, c.owner_id)
                 for c in page.changes
             ]
             next_since = page.next_since
@@ -475,8 +444,8 @@ class SyncClient:
         """
         s.report("check")
         for _ in range(3):
-            self._check_cancel(s)
-            check = self._call(s, "GET", CHECK_PATH, CheckResponse)
+            s.http.check_cancel()
+            check = s.http.call("GET", CHECK_PATH, CheckResponse)
             cursor = self._cursor()
             if check.as_of_seq < cursor:
                 return False  # the server has gone back in time (restored from a backup)
@@ -499,19 +468,19 @@ class SyncClient:
 
     def _retention(self, s: _Session) -> None:
         s.report("retention")
-        settings = self._call(s, "GET", SETTINGS_PATH, SchemeSettings)
+        settings = s.http.call("GET", SETTINGS_PATH, SchemeSettings)
         # The server's clock, where it gave one: a laptop clock that is off must not purge
         # early (nothing is ordered by client time).
-        now = (s.server_now or self._clock()).isoformat()
+        now = (s.http.server_now or self._clock()).isoformat()
         days = settings.retention_days
         s.summary.purged = self._db(lambda db: sr.purge_retained(db, days, now))
 
     # Plumbing -------------------------------------------------------------------------
     def _db(self, job: Callable[[sqlite_utils.Database], T]) -> T:
-        return self.store.writer.submit(job).result()
+        return self.store.writer.submit(job, origin=changes.SYNC).result()
 
     def _cursor(self) -> int:
-        return int(self._db(lambda db: sr.get_setting(db, PULL_SINCE)) or 0)
+        return self._db(st.PULL_CURSOR.get)
 
     def _credentials(self, required: bool) -> tuple[cred.Account | None, str | None]:
         profile = self.store.profile
@@ -529,53 +498,20 @@ class SyncClient:
             cred.check_server_url(account.server_url, account.allow_insecure)
         return account, token
 
-    def _http(self, server_url: str, timeout: float | None = None) -> httpx.Client:
-        return httpx.Client(
-            base_url=server_url,
-            transport=self._transport,
-            timeout=timeout or self._timeout,
-            headers={SCHEMA_HEADER: str(WIRE_SCHEMA), "User-Agent": f"icv-app/{__version__}"},
-            follow_redirects=False,
-        )
-
-    def _check_cancel(self, s: _Session) -> None:
-        if s.cancel.is_set():
-            raise SyncCancelled()
-
-    def _call(
+    @contextlib.contextmanager
+    def _connect(
         self,
-        s: _Session,
-        method: str,
-        path: str,
-        model: type[M] | None,
-        *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        retry: bool = True,
-    ) -> M:
-        """One request, retried with back-off while the error is retryable."""
-        headers = {"Authorization": f"Bearer {s.token}"} if s.token else {}
-        attempt = 0
-        while True:
-            self._check_cancel(s)
-            try:
-                response = s.http.request(method, path, json=json, params=params,
-                                          headers=headers)
-            except httpx.TransportError as exc:
-                error: SyncError = NetworkError()
-                error.__cause__ = exc
-            else:
-                _note_server_time(s, response)
-                if response.is_success:
-                    return _parse(response, model)
-                error = _error_from(response)
-            attempt += 1
-            if not (retry and error.retryable) or attempt >= self.retry.attempts:
-                raise error
-            s.summary.retries += 1
-            hint = getattr(error, "retry_after", None)
-            if s.cancel.wait(self.retry.delay(attempt - 1, self._rng, hint)):
-                raise SyncCancelled()
+        server_url: str,
+        token: str | None = None,
+        cancel: threading.Event | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[HttpSession]:
+        # WIRE_SCHEMA is read here, at call time, from this module: the number sent is then
+        # the one health() checks (and a test can pretend to be an app from long ago).
+        with open_client(server_url, schema=WIRE_SCHEMA, timeout=timeout or self._timeout,
+                         transport=self._transport) as http:
+            yield HttpSession(http, token=token, cancel=cancel, retry=self.retry,
+                              rng=self._rng)
 
 
 def purge_local_data(store: LocalStore, *, confirmed: bool) -> int:
@@ -594,20 +530,21 @@ def purge_local_data(store: LocalStore, *, confirmed: bool) -> int:
         removed = sr.purge_all(db)
         with db.atomic():
             cred.clear_account(db)
-            sr.set_setting(db, LAST_SYNCED, None)
+            st.LAST_SYNCED.set(db, None)
             cred.forget_token(db, profile)
         db.execute("VACUUM")  # no readable remains of deleted pages in the file
         return removed
 
-    return store.writer.submit(job).result()
+    # Not one transaction: VACUUM cannot run inside one (the steps above make their own).
+    return store.writer.submit(job, origin=changes.SYNC, transaction=False).result()
 
 
 # Helpers -------------------------------------------------------------------------------
 
 def _holds_synced_records(db: sqlite_utils.Database) -> bool:
     return any(
-        db.execute(f"SELECT 1 FROM {t} WHERE base_rev > 0 LIMIT 1").fetchone()
-        for t in sr.RECORD_TABLES.values()
+        db.execute(f"SELECT 1 FROM {k.table} WHERE base_rev > 0 LIMIT 1").fetchone()
+        for k in kinds.all_kinds()
     ) or bool(db.execute("SELECT 1 FROM purged LIMIT 1").fetchone())
 
 
@@ -620,72 +557,8 @@ def _parse_time(value: str | None) -> dt.datetime | None:
         return None
 
 
-def _note_server_time(s: _Session, response: httpx.Response) -> None:
-    date = response.headers.get("date")
-    if not date:
-        return
-    with contextlib.suppress(TypeError, ValueError):
-        s.server_now = email.utils.parsedate_to_datetime(date).astimezone(dt.UTC)
-
-
-def _parse(response: httpx.Response, model: type[M] | None) -> M:
-    if model is None:
-        return None  # type: ignore[return-value]
-    try:
-        return model.model_validate(response.json())
-    except (json.JSONDecodeError, pydantic.ValidationError) as exc:
-        raise ProtocolError(
-            f"The server's answer to {response.request.url.path} was not understood "
-            f"(HTTP {response.status_code}). Is the address right?"
-        ) from exc
-
-
 def _rejection_text(result: PushResult) -> str:
     text = result.reason or "The server refused this record."
     if result.problems:
         text += " " + "; ".join(f"{p.field}: {p.message}" for p in result.problems)
     return text
-
-
-def _retry_after(response: httpx.Response, body: ErrorBody | None) -> float | None:
-    if body is not None and body.retry_after is not None:
-        return float(body.retry_after)
-    header = response.headers.get("retry-after")
-    if header and header.isdigit():
-        return float(header)
-    return None
-
-
-def _error_from(response: httpx.Response) -> SyncError:
-    """The typed error for a non-2xx answer (``ErrorBody`` where the server sent one)."""
-    body: ErrorBody | None
-    try:
-        body = ErrorBody.model_validate(response.json())
-    except (json.JSONDecodeError, pydantic.ValidationError):
-        body = None
-    status = response.status_code
-    message = body.message if body else ""
-    code = body.error if body else None
-    if status == 426 or code is ErrorCode.UNSUPPORTED_CLIENT:
-        return UpdateRequired(message)
-    if code is ErrorCode.DEVICE_REVOKED:
-        return DeviceRevoked(message)
-    if status == 429 or code is ErrorCode.THROTTLED:
-        retry_after = _retry_after(response, body)
-        return Throttled(
-            message or "Too many failed sign-ins; wait a while and try again.", retry_after
-        )
-    if status in (401, 403):
-        return AuthFailed(
-            message
-            or (
-                "Sign in again: the server does not accept this laptop's access."
-                if status == 401
-                else "Your account may not do this."
-            )
-        )
-    if status >= 500 or status == 408:
-        return ServerUnavailable(message, _retry_after(response, body))
-    return ProtocolError(
-        message or f"The server refused the request (HTTP {status}); this is probably a bug."
-    )

@@ -133,18 +133,19 @@ def register_sync(sub: Any) -> None:
 
 
 def _status(store: LocalStore) -> dict[str, Any]:
-    from icv_app.store import sync_records as sr
+    from icv_app.store import settings as st, sync_records as sr
     from icv_app.sync import credentials as cred
 
     db: Any = store.reader
     account = cred.load_account(db)
+    last_synced = st.LAST_SYNCED.get(db)
     return {
         "server": account.server_url if account else None,
         "username": account.username if account else None,
         "role": account.role if account else None,
         "device_id": account.device_id if account else None,
         "signed_in": account is not None and bool(cred.load_token(db, store.profile)),
-        "last_synced": sr.get_setting(db, "sync.last_synced"),
+        "last_synced": last_synced.isoformat() if last_synced else None,
         "pending": sr.count_pending(db),
         "conflicts": len(sr.list_conflicts(db)),
         "rejected": [

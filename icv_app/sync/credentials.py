@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from icv_app.store import settings as st
 from icv_app.store.keys import KEYRING_SERVICE, Profile, keyring_usable
-from icv_app.store.sync_records import get_setting, set_setting
 from icv_app.sync.errors import InsecureServerUrl, InvalidServerUrl
 
 if TYPE_CHECKING:
@@ -29,18 +29,6 @@ if TYPE_CHECKING:
 
     from icv_app.store.database import Queryable
 
-# Settings keys in the local database (non-secret).
-SERVER_URL = "sync.server_url"
-USERNAME = "sync.username"
-USER_ID = "sync.user_id"
-ROLE = "sync.role"
-DEVICE_ID = "sync.device_id"
-DEVICE_NAME = "sync.device_name"
-ALLOW_INSECURE = "sync.allow_insecure_http"
-# Only used where the OS has no keyring: inside the encrypted database (module doc).
-_TOKEN_IN_DB = "sync.secret.device_token"
-
-ACCOUNT_KEYS = (SERVER_URL, USERNAME, USER_ID, ROLE, DEVICE_ID, DEVICE_NAME, ALLOW_INSECURE)
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
@@ -91,17 +79,17 @@ class Account:
 
 
 def load_account(db: Queryable) -> Account | None:
-    url = get_setting(db, SERVER_URL)
+    url = st.SERVER_URL.get(db)
     if not url:
         return None
     return Account(
         server_url=url,
-        username=get_setting(db, USERNAME) or "",
-        user_id=get_setting(db, USER_ID) or "",
-        role=get_setting(db, ROLE) or "",
-        device_id=get_setting(db, DEVICE_ID) or "",
-        device_name=get_setting(db, DEVICE_NAME) or "",
-        allow_insecure=get_setting(db, ALLOW_INSECURE) == "1",
+        username=st.USERNAME.get(db),
+        user_id=st.USER_ID.get(db),
+        role=st.ROLE.get(db),
+        device_id=st.DEVICE_ID.get(db),
+        device_name=st.DEVICE_NAME.get(db),
+        allow_insecure=st.ALLOW_INSECURE.get(db),
     )
 
 
@@ -112,20 +100,20 @@ def save_account(db: sqlite_utils.Database, account: Account) -> None:
         if previous is not None and (
             previous.server_url != account.server_url or previous.user_id != account.user_id
         ):
-            set_setting(db, "pull_since", None)
-        set_setting(db, SERVER_URL, account.server_url)
-        set_setting(db, USERNAME, account.username)
-        set_setting(db, USER_ID, account.user_id)
-        set_setting(db, ROLE, account.role)
-        set_setting(db, DEVICE_ID, account.device_id)
-        set_setting(db, DEVICE_NAME, account.device_name)
-        set_setting(db, ALLOW_INSECURE, "1" if account.allow_insecure else None)
+            st.PULL_CURSOR.set(db, None)
+        st.SERVER_URL.set(db, account.server_url)
+        st.USERNAME.set(db, account.username)
+        st.USER_ID.set(db, account.user_id)
+        st.ROLE.set(db, account.role)
+        st.DEVICE_ID.set(db, account.device_id)
+        st.DEVICE_NAME.set(db, account.device_name)
+        st.ALLOW_INSECURE.set(db, account.allow_insecure)
 
 
 def clear_account(db: sqlite_utils.Database) -> None:
     with db.atomic():
-        for key in (*ACCOUNT_KEYS, _TOKEN_IN_DB):
-            set_setting(db, key, None)
+        for setting in (*st.ACCOUNT, st.DEVICE_TOKEN_IN_DB):
+            setting.set(db, None)
 
 
 # The token ------------------------------------------------------------------------------
@@ -137,9 +125,9 @@ def store_token(db: sqlite_utils.Database, profile: Profile, token: str) -> None
         import keyring
 
         keyring.set_password(KEYRING_SERVICE, token_entry(profile), token)
-        set_setting(db, _TOKEN_IN_DB, None)
+        st.DEVICE_TOKEN_IN_DB.set(db, None)
     else:
-        set_setting(db, _TOKEN_IN_DB, token)
+        st.DEVICE_TOKEN_IN_DB.set(db, token)
 
 
 def load_token(db: Queryable, profile: Profile) -> str | None:
@@ -149,7 +137,7 @@ def load_token(db: Queryable, profile: Profile) -> str | None:
         token = keyring.get_password(KEYRING_SERVICE, token_entry(profile))
         if token:
             return token
-    return get_setting(db, _TOKEN_IN_DB)
+    return st.DEVICE_TOKEN_IN_DB.get(db) or None
 
 
 def forget_token(db: sqlite_utils.Database, profile: Profile) -> None:
@@ -159,4 +147,4 @@ def forget_token(db: sqlite_utils.Database, profile: Profile) -> None:
 
         with contextlib.suppress(PasswordDeleteError):
             keyring.delete_password(KEYRING_SERVICE, token_entry(profile))
-    set_setting(db, _TOKEN_IN_DB, None)
+    st.DEVICE_TOKEN_IN_DB.set(db, None)
