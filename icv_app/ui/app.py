@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from icv_app.domain.reference import ReferenceData, load_shipped
 from icv_app.paths import Paths
@@ -26,6 +26,7 @@ from icv_app.store.errors import PassphraseRequired, StoreError, WrongKey
 from icv_app.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
+    from icv_app.store.keys import Profile
     from icv_app.store.local_store import LocalStore
     from icv_app.ui.sync_controller import SyncController
 
@@ -61,15 +62,18 @@ def _ask_with_dialog(new_profile: bool, error: str) -> str | None:
     return ask_passphrase(new_profile, error)
 
 
-def open_store(paths: Paths, ask: AskPassphrase = _ask_with_dialog) -> LocalStore | None:
-    """The open store, or None if the user chose to quit at the passphrase prompt.
+def unlock(
+    paths: Paths, ask: AskPassphrase = _ask_with_dialog
+) -> tuple[bytes, Profile] | None:
+    """The profile's key (asking for the passphrase where there is no keyring), or None
+    if the user chose to quit at the prompt. Runs on the UI thread: it may ask.
 
     A wrong passphrase is asked again (with the reason shown); every other StoreError
     is raised for the caller to show.
     """
-    from icv_app.store.keys import ENV_PASSPHRASE
-    from icv_app.store.local_store import LocalStore
+    from icv_app.store.keys import ENV_PASSPHRASE, obtain_key
 
+    paths.ensure()
     error = ""
     while True:
         cancelled = False
@@ -81,7 +85,7 @@ def open_store(paths: Paths, ask: AskPassphrase = _ask_with_dialog) -> LocalStor
             return value
 
         try:
-            return LocalStore.open(paths, provider)
+            return obtain_key(paths.profile, paths.database, provider)
         except PassphraseRequired:
             if cancelled:
                 return None
@@ -91,6 +95,14 @@ def open_store(paths: Paths, ask: AskPassphrase = _ask_with_dialog) -> LocalStor
                 error = str(exc)
                 continue
             raise
+
+
+def open_store(paths: Paths, ask: AskPassphrase = _ask_with_dialog) -> LocalStore | None:
+    """The open store (on this thread), or None if the user chose to quit at the prompt."""
+    from icv_app.store.local_store import LocalStore
+
+    unlocked = unlock(paths, ask)
+    return None if unlocked is None else LocalStore(paths, *unlocked)
 
 
 def run_gui(paths: Paths) -> int:
@@ -105,14 +117,44 @@ def run_gui(paths: Paths) -> int:
 
     def open_now() -> None:
         try:
-            store = open_store(paths)
+            unlocked = unlock(paths)
         except StoreError as exc:
-            QMessageBox.critical(window, "Your visit reports cannot be opened", str(exc))
-            app.exit(EXIT_STORE)
+            cannot_open(exc)
             return
-        if store is None:  # the user chose to quit at the passphrase prompt
+        if unlocked is None:  # the user chose to quit at the passphrase prompt
             app.exit(0)
             return
+        from icv_app.store.local_store import LocalStore
+        from icv_app.ui.tasks import run_in_background, when_done
+
+        # Opening may migrate the database to this version: off the UI thread, with a
+        # progress dialog if it takes long enough to notice.
+        progress = QProgressDialog(
+            "Preparing your visit reports for this version of icv-app…", "", 0, 0, window
+        )
+        progress.setWindowTitle("Opening")
+        progress.setCancelButton(None)  # type: ignore[arg-type]
+        progress.setMinimumDuration(500)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def done(store: LocalStore) -> None:
+            progress.reset()
+            attach(store)
+
+        def failed(exc: BaseException) -> None:
+            progress.reset()
+            if isinstance(exc, StoreError):
+                cannot_open(exc)
+                return
+            raise exc
+
+        when_done(run_in_background(LocalStore, paths, *unlocked), window, done, failed)
+
+    def cannot_open(exc: StoreError) -> None:
+        QMessageBox.critical(window, "Your visit reports cannot be opened", str(exc))
+        app.exit(EXIT_STORE)
+
+    def attach(store: LocalStore) -> None:
         from icv_app.services.visits import VisitService
 
         opened.append(store)

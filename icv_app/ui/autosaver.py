@@ -21,11 +21,15 @@ class Autosaver(QObject):
         saving(): a change is queued and not on disk yet.
         saved(): everything changed so far is on disk.
         failed(str): a save failed; the message is fit to show.
+        moved(object): the report had changed elsewhere (a sync) and the edits were
+            merged onto the newer copy; the SaveOutcome says which fields kept the other
+            value. The form should show the stored report again.
     """
 
     saving = Signal()
     saved = Signal()
     failed = Signal(str)
+    moved = Signal(object)
 
     def __init__(self, service: VisitService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,12 +57,16 @@ class Autosaver(QObject):
         when_done(
             future,
             self,
-            lambda _rev, f=future: self._finished(f, None),
+            lambda outcome, f=future: self._finished(f, None, outcome),
             lambda exc, f=future: self._finished(f, exc),
         )
 
-    def _finished(self, future: Future[object], exc: BaseException | None) -> None:
+    def _finished(
+        self, future: Future[object], exc: BaseException | None, outcome: object = None
+    ) -> None:
         self._watched.discard(id(future))
+        if exc is None and getattr(outcome, "merged", False):
+            self.moved.emit(outcome)
         if exc is not None:
             if future is self._latest:
                 self._latest = None

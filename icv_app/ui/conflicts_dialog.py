@@ -5,7 +5,6 @@ the server's". Nothing is dropped until they choose."""
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icv_app import kinds
 from icv_app.ui.tasks import when_done
 from icv_app.ui.visits_list import display_date
 
@@ -33,23 +33,17 @@ if TYPE_CHECKING:
 MINE_COLOUR = QColor("#fff4d6")  # a changed value: amber on this laptop's side
 THEIRS_COLOUR = QColor("#e3f0ff")  # blue on the server's side
 ERROR_STYLE = "color: #b3261e;"
-RECORD_NAMES = {"visit": "visit report", "amendment": "amendment"}
-FIELD_NAMES = {"suite_id": "Custody suite", "visit_id": "Visit"}
+def record_name(record_type: str) -> str:
+    """"visit report", "amendment": the kind's own label."""
+    kind = kinds.get(record_type)
+    return kind.label if kind is not None else record_type
 
 
-def field_label(path: str) -> str:
-    """``detainees[2].raised_issue`` → "Detainee 3 › Raised issue"; ``header.x`` → "X"."""
-    parts = []
-    for piece in path.split("."):
-        match = re.fullmatch(r"(\w+)\[(\d+)\]", piece)
-        if match:
-            name = match.group(1).removesuffix("s").replace("_", " ").capitalize()
-            parts.append(f"{name} {int(match.group(2)) + 1}")
-        elif piece in FIELD_NAMES:
-            parts.append(FIELD_NAMES[piece])
-        elif piece != "header":
-            parts.append(piece.replace("_", " ").capitalize())
-    return " › ".join(parts) or path
+def field_label(path: str, record_type: str = "visit") -> str:
+    """A field's name from its kind's catalogue: ``detainees[2].raised`` → "Detainee 3 ›
+    What they raised"."""
+    kind = kinds.get(record_type)
+    return kind.describe(path) if kind is not None else path
 
 
 def display_value(value: Any) -> str:
@@ -109,7 +103,7 @@ class ConflictsDialog(QDialog):
         self.service = service
         self.conflict = conflict
         self.reference = reference
-        kind = RECORD_NAMES.get(conflict.type, conflict.type)
+        kind = record_name(conflict.type)
         self.setWindowTitle(f"Resolve a conflict — {record_title(conflict, reference)}")
         layout = QVBoxLayout(self)
         title = QLabel(f"<b>{kind.capitalize()}: {record_title(conflict, reference)}</b>")
@@ -204,7 +198,7 @@ class ConflictsDialog(QDialog):
         for row, (path, mine_value, theirs_value) in enumerate(rows):
             different = path in changed
             items = [
-                QTableWidgetItem(field_label(path)),
+                QTableWidgetItem(field_label(path, c.type)),
                 QTableWidgetItem("(deleted)" if c.mine_deleted else self._value(path, mine_value)),
                 QTableWidgetItem(
                     "(deleted)" if c.theirs_deleted else self._value(path, theirs_value)

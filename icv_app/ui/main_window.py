@@ -25,6 +25,8 @@ from icv_app.ui.visits_list import VisitsListPage, display_date
 if TYPE_CHECKING:
     from icv_app.services.sync import SyncStatus
     from icv_app.services.visits import VisitService
+    from icv_app.store.changes import StoreChange
+    from icv_app.ui.store_events import StoreEvents
     from icv_app.ui.sync_controller import SyncController
     from icv_app.ui.visit_form import VisitForm
 
@@ -83,8 +85,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.save_state)
 
+        self._events: StoreEvents | None = None
         self._build_actions()
         if service is not None:
+            self._listen(service)
             self.visits.refresh(first_page=True)
         else:
             self.statusBar().showMessage("Opening your visit reports…")
@@ -100,9 +104,27 @@ class MainWindow(QMainWindow):
     def attach(self, service: VisitService) -> None:
         """Use the store now open: list its visits and enable what needs it."""
         self._service = service
+        self._listen(service)
         self.visits.set_service(service)
         self.statusBar().clearMessage()
         self._update_actions()
+
+    def _listen(self, service: VisitService) -> None:
+        """Screens follow the store: every committed change reaches them here."""
+        from icv_app.ui.store_events import StoreEvents
+
+        if self._events is None:
+            self._events = StoreEvents(service.store.changes, self)
+            self._events.changed.connect(self._store_changed)
+
+    def _store_changed(self, change: StoreChange) -> None:
+        if not ({"visit", "amendment"} & change.kinds):
+            return
+        if self.pages.currentWidget() is self.visits:
+            self.visits.refresh()
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            self._form.store_changed(change)
+        self._local_change()
 
     @property
     def has_service(self) -> bool:

@@ -7,27 +7,16 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from icv_app.domain.validation import Problem, Severity
-from icv_app.domain.visit import ConditionItem
+from icv_app.kinds.custody import VISIT
 from icv_app.ui.field_cell import ERROR_COLOUR, WARNING_COLOUR
-from icv_app.ui.form_rows import split_path
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def where(path: str) -> str:
-    """A person's name for where a field is: "Detainee 2", "Conditions: Heating"."""
-    parts = split_path(path)
-    if parts is not None:
-        noun = {"detainees": "Detainee", "issues": "Issue"}.get(parts[0], parts[0])
-        return f"{noun} {parts[1] + 1}"
-    head, _, rest = path.partition(".")
-    if head == "conditions":
-        item = rest.partition(".")[0]
-        try:
-            return f"Conditions: {ConditionItem(item).label}"
-        except ValueError:
-            return "Conditions"
-    return {"header": "Header", "counts": "Counts", "confirmed_by": "Sign-off"}.get(head, head)
+    """A person's name for a field, from the visit's field catalogue: "Detainee 2 ›
+    Custody record number", "Conditions › Heating › Note"."""
+    return VISIT.describe(path)
 
 
 class ProblemsPanel(QWidget):

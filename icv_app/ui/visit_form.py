@@ -9,7 +9,9 @@ lost if the app is killed. Long work (the PDF) runs on a worker thread.
 from __future__ import annotations
 
 import copy
+import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from icv_app.domain.reference import ReferenceData
 from icv_app.domain.validation import Problem, validate
 from icv_app.domain.visit import Amendment, VisitReport
+from icv_app.kinds.custody import VISIT
 from icv_app.services.visits import (
     SubmitRefused,
     VisitService,
@@ -43,6 +46,10 @@ from icv_app.ui.form_issues import IssuesSection
 from icv_app.ui.form_section import FormSection
 from icv_app.ui.problems_panel import ProblemsPanel, where
 from icv_app.ui.tasks import run_in_background, when_done
+
+if TYPE_CHECKING:
+    from icv_app.store.changes import StoreChange
+    from icv_app.store.visits import SaveOutcome
 
 
 def write_pdf(
@@ -96,6 +103,7 @@ class VisitForm(QWidget):
         self.problems: list[Problem] = []
         self.read_only = False
         self.autosaver = Autosaver(service, self)
+        self.autosaver.moved.connect(self._moved)
         self.dialog: QWidget | None = None  # the dialog or message box open, if any
 
         self.banner = QLabel()
@@ -161,6 +169,50 @@ class VisitForm(QWidget):
         self._validate()
         self.tabs.setCurrentIndex(0)
 
+    def store_changed(self, change: StoreChange) -> None:
+        """A committed change in the store: show the newer copy if this report (or one
+        of its amendments) was changed by someone other than this form."""
+        report = self.report
+        if self.service.origin_of(report) == change.origin:
+            return
+        ours = change.touches("visit", report.id)
+        amended = "amendment" in change.kinds and report.is_submitted
+        if not (ours or amended):
+            return
+        if ours:
+            self.reload("This report was changed by a sync; the newer copy is shown.")
+        else:
+            self.amendments = self.service.amendments(report.id)
+            self.amendments_panel.set_amendments(self.amendments, submitted=True)
+
+    def reload(self, message: str = "") -> None:
+        """Show the report as stored now (it changed elsewhere), on the same tab."""
+        from icv_app.store.visits import VisitNotFound
+
+        tab = self.tabs.currentIndex()
+        try:
+            report = self.service.load(self.report.id)
+        except VisitNotFound:
+            self.status_message.emit("This report is no longer on this laptop.")
+            return
+        self.load(report, self.service.amendments(report.id))
+        self.tabs.setCurrentIndex(tab)
+        if message:
+            self.status_message.emit(message)
+
+    def _moved(self, outcome: SaveOutcome) -> None:
+        if outcome.overruled:
+            fields = ", ".join(VISIT.describe(p) for p in outcome.overruled[:5])
+            text = (
+                "This report was changed elsewhere while you typed. Your other edits are "
+                f"kept; for {fields} the other change was kept: check it."
+            )
+        elif outcome.restored:
+            text = "This draft had been deleted elsewhere; your edit kept it."
+        else:
+            text = "This report was changed elsewhere; your edits were added to that version."
+        self.reload(text)
+
     def _set_read_only(self, read_only: bool) -> None:
         self.read_only = read_only
         for section in self.sections:
@@ -185,7 +237,13 @@ class VisitForm(QWidget):
             )
         else:
             state = "Draft, saved as you type."
-        self.banner.setText(f"<b>{what}</b><br>{state}")
+            if r.reopened:
+                last = r.reopened[-1]
+                state += (
+                    f" Reopened {local_time(last.at)} because the server refused it: "
+                    f"{html.escape(last.reason)} Correct it and submit again."
+                )
+        self.banner.setText(f"<b>{html.escape(what)}</b><br>{state}")
 
     # Editing -------------------------------------------------------------------------
     def _edited(self) -> None:
@@ -275,7 +333,11 @@ class VisitForm(QWidget):
         self.submitted.emit(report.id)
 
     def _submit_failed(self, exc: BaseException) -> None:
+        from icv_app.store.visits import RecordMoved
+
         self._set_read_only(False)
+        if isinstance(exc, RecordMoved):
+            self.reload()
         self._message(QMessageBox.Icon.Critical, "The report was not submitted", str(exc))
 
     def _show_refusal(self, problems: list[Problem]) -> None:
