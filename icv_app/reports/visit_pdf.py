@@ -2,34 +2,23 @@
 
 The layout follows the paper form: visit details, people in custody, each detainee met
 (custody record number only, never a name), conditions of the suite, issues raised, and
-any amendments made after submission. Every page carries the report id, "page X of Y" and
-the OFFICIAL-SENSITIVE marking, because the document holds personal data.
+any amendments made after submission. This module says what each section holds; the
+pages themselves (the report id, "page X of Y", the OFFICIAL-SENSITIVE marking, the DRAFT
+watermark) and the generic tables come from :mod:`icv_app.reports.document`.
 
 Everything a visitor typed is escaped before it reaches Paragraph markup.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from icv_app.domain.reference import ReferenceData
 from icv_app.domain.visit import (
@@ -45,16 +34,23 @@ from icv_app.domain.visit import (
     WelfareCheck,
 )
 from icv_app.reports import styles as st
+from icv_app.reports.document import (
+    LABEL_WIDTH,
+    MARKING,
+    NOT_RECORDED,
+    Document,
+    and_list,
+    date_text,
+    duration_text,
+    minutes_between,
+    stamp_text,
+    time_text,
+    yes_no,
+)
 from icv_app.reports.styles import Fonts, Styles, markup
 
-MARKING = "OFFICIAL-SENSITIVE"
-PERSONAL_DATA_NOTICE = (
-    "Contains personal data about detainees and visitors \u2014 handle as OFFICIAL-SENSITIVE"
-)
-LABEL_WIDTH = 42 * mm
 ITEM_WIDTH = 62 * mm  # conditions table: item, state, note
 STATE_WIDTH = 32 * mm
-NOT_RECORDED = "Not recorded"
 
 
 def render_visit_pdf(
@@ -99,82 +95,15 @@ def write_visit_pdf(
             )
     s = st.styles_for(fonts or st.default_fonts())
     builder = _VisitPdf(report, list(amendments), reference, s)
-    builder.build(out)
+    builder.write(out)
 
 
-# --- formatting -------------------------------------------------------------------------
+# --- the visit report -------------------------------------------------------------------
 
 
-def _date(value: dt.date | None) -> str:
-    return value.strftime("%a %d %b %Y") if value else NOT_RECORDED
+class _VisitPdf(Document):
+    """The sections of one custody visit, in the order of the paper form."""
 
-
-def _time(value: dt.time | None) -> str:
-    return value.strftime("%H:%M") if value else NOT_RECORDED
-
-
-def _stamp(value: dt.datetime) -> str:
-    """A stored UTC timestamp in the machine's local time, with its zone named."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    local = value.astimezone()
-    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
-
-
-def _yes_no(value: bool | None) -> str:
-    if value is None:
-        return NOT_RECORDED
-    return "Yes" if value else "No"
-
-
-def _and_list(items: Sequence[str]) -> str:
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _minutes_between(start: dt.time, end: dt.time) -> int:
-    day = dt.date(2000, 1, 1)
-    return int((dt.datetime.combine(day, end) - dt.datetime.combine(day, start)).seconds // 60)
-
-
-def _duration(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    if hours and mins:
-        return f"{hours} h {mins} min"
-    return f"{hours} h" if hours else f"{mins} min"
-
-
-# --- page furniture ---------------------------------------------------------------------
-
-
-class _NumberedCanvas(Canvas):
-    """Holds every page back until the end so each can say "page X of Y" in one pass."""
-
-    def __init__(self, *args: Any, furniture: Callable[[Canvas, int, int], None], **kw: Any):
-        super().__init__(*args, **kw)
-        self._furniture = furniture
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._furniture(self, number, total)
-            super().showPage()
-        super().save()
-
-
-# --- the document -----------------------------------------------------------------------
-
-
-class _VisitPdf:
     def __init__(
         self,
         report: VisitReport,
@@ -185,153 +114,25 @@ class _VisitPdf:
         self.report = report
         self.amendments = amendments
         self.reference = reference
-        self.s = styles
         self.suite_name = reference.suite_name(report.header.suite_id) or "Suite not recorded"
-
-    # building blocks
-
-    def p(self, text: str, style: Any = None) -> Paragraph:
-        """A paragraph of already-safe markup."""
-        return Paragraph(text, style or self.s.body)
-
-    def text(self, value: str, empty: str = "None recorded") -> Paragraph:
-        """A paragraph of free text typed by a user (escaped), or a muted placeholder."""
-        if value.strip():
-            return Paragraph(markup(value), self.s.body)
-        return Paragraph(f"<i>{empty}</i>", self.s.small)
-
-    def fit(self, text: str, font: str, size: float, width: float) -> str:
-        """Fixed text for a plain-string cell, broken into lines that fit ``width``."""
-        return "\n".join(simpleSplit(text, font, size, width))
-
-    def kv_table(
-        self,
-        rows: Iterable[tuple[str, Flowable | str]],
-        head: Flowable | None = None,
-        head_fill: Any = None,
-        label_width: float = LABEL_WIDTH,
-    ) -> Table:
-        """A two-column label/value table; ``head`` spans both columns on top.
-
-        Labels are fixed text, drawn as plain strings broken to fit: a Paragraph per
-        label would cost much rendering time for nothing.
-        """
-        data: list[list[Any]] = []
-        if head is not None:
-            data.append([head, ""])
-        first = len(data)
-        f = self.s.fonts
-        for label, value in rows:
-            cell = value if isinstance(value, Flowable) else self.p(value)
-            data.append([self.fit(label, f.bold, 8.5, label_width - 10), cell])
-        style = [
-            ("FONTNAME", (0, first), (0, -1), f.bold),
-            ("FONTSIZE", (0, first), (0, -1), 8.5),
-            ("LEADING", (0, first), (0, -1), 11),
-            ("TEXTCOLOR", (0, first), (0, -1), st.MUTED),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
-            ("INNERGRID", (0, 0), (-1, -1), 0.4, st.GRID),
-            ("BACKGROUND", (0, 0), (0, -1), st.LABEL_FILL),
-            ("LEFTPADDING", (0, 0), (-1, -1), 5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]
-        if head is not None:
-            style += [
-                ("SPAN", (0, 0), (1, 0)),
-                ("BACKGROUND", (0, 0), (1, 0), head_fill or st.HEAD_FILL),
-            ]
-        table = Table(
-            data,
-            colWidths=[label_width, st.FRAME_WIDTH - label_width],
-            splitInRow=1,
+        super().__init__(
+            styles,
+            running_title=(
+                f"Custody visit report \u2014 {self.suite_name}, "
+                f"{date_text(report.header.visit_date)}"
+            ),
+            running_ref=f"Report {report.id}",
+            draft=not report.is_submitted,
         )
-        table.setStyle(TableStyle(style))
-        return table
 
-    def heading(self, text: str) -> Paragraph:
-        return Paragraph(text, self.s.heading)
-
-    def section(self, title: str, blocks: list[list[Flowable]]) -> list[Flowable]:
-        """A heading kept on the page with its first block; each block kept whole when it
-        fits on a page. (KeepTogether must not be nested: an inner one reports an
-        unbounded height, which would push the outer one to a new page every time.)"""
-        if not blocks:
-            return []
-        out: list[Flowable] = [KeepTogether([self.heading(title), *blocks[0]])]
-        for block in blocks[1:]:
-            out += [Spacer(1, 6), KeepTogether(block)]
-        return out
-
-    # page furniture
-
-    def watermark(self, canvas: Canvas) -> None:
-        # Drawn over the content, translucent, so table fills cannot hide it.
-        canvas.saveState()
-        canvas.setFont(self.s.fonts.bold, 110)
-        canvas.setFillColor(st.WATERMARK)
-        width, height = st.PAGE_SIZE
-        canvas.translate(width / 2, height / 2)
-        canvas.rotate(50)
-        canvas.drawCentredString(0, -35, "DRAFT")
-        canvas.restoreState()
-
-    def furniture(self, canvas: Canvas, number: int, total: int) -> None:
-        width, height = st.PAGE_SIZE
-        left, right = st.MARGIN_X, width - st.MARGIN_X
-        f = self.s.fonts
-        if not self.report.is_submitted:
-            self.watermark(canvas)
-        canvas.saveState()
-        canvas.setFillColor(st.INK)
-        canvas.setFont(f.bold, 8.5)
-        canvas.drawCentredString(width / 2, height - 10 * mm, MARKING)
-        canvas.drawCentredString(width / 2, 7 * mm, MARKING)
-        canvas.setFont(f.regular, 7.5)
-        canvas.setFillColor(st.MUTED)
-        visit_date = _date(self.report.header.visit_date)
-        title = f"Custody visit report \u2014 {self.suite_name}, {visit_date}"
-        if not self.report.is_submitted:
-            title += " \u2014 DRAFT"
-        report_id = f"Report {self.report.id}"
-        room = right - left - stringWidth(report_id, f.regular, 7.5) - 12
-        while len(title) > 12 and stringWidth(title, f.regular, 7.5) > room:
-            title = title[:-2] + "\u2026"
-        canvas.drawString(left, height - 16 * mm, title)
-        canvas.drawRightString(right, height - 16 * mm, report_id)
-        canvas.setStrokeColor(st.RULE)
-        canvas.setLineWidth(0.5)
-        canvas.line(left, height - 17.8 * mm, right, height - 17.8 * mm)
-        canvas.line(left, 15.5 * mm, right, 15.5 * mm)
-        canvas.drawString(left, 12 * mm, PERSONAL_DATA_NOTICE)
-        canvas.setFont(f.bold, 7.5)
-        canvas.drawRightString(right, 12 * mm, f"Page {number} of {total}")
-        canvas.restoreState()
-
-    def build(self, out: BinaryIO) -> None:
-        h = self.report.header
-        doc = SimpleDocTemplate(
+    def write(self, out: BinaryIO) -> None:
+        self.build(
             out,
-            pagesize=st.PAGE_SIZE,
-            # The frame pads its content; move the margins out by that much so the
-            # content lines up with the page header and footer rules.
-            leftMargin=st.MARGIN_X - st.FRAME_PADDING,
-            rightMargin=st.MARGIN_X - st.FRAME_PADDING,
-            topMargin=st.MARGIN_TOP - st.FRAME_PADDING,
-            bottomMargin=st.MARGIN_BOTTOM - st.FRAME_PADDING,
-            title=f"Custody visit report: {self.suite_name}, {_date(h.visit_date)}",
+            title=f"Custody visit report: {self.suite_name}, "
+            f"{date_text(self.report.header.visit_date)}",
             subject=f"Visit report {self.report.id} ({MARKING})",
             author=self.reference.scheme,
-            creator="icv-app",
         )
-        story = self.story()
-
-        def canvasmaker(*args: Any, **kw: Any) -> Canvas:
-            return _NumberedCanvas(*args, furniture=self.furniture, **kw)
-
-        doc.build(story, canvasmaker=canvasmaker)
 
     # the story
 
@@ -357,16 +158,16 @@ class _VisitPdf:
             self.p(markup(self.reference.scheme), s.scheme),
             self.p(f"Custody visit report: {markup(self.suite_name)}", s.title),
             self.p(
-                f"{_date(r.header.visit_date)}"
+                f"{date_text(r.header.visit_date)}"
                 + (f" \u2014 {markup(r.header.panel)}" if r.header.panel.strip() else ""),
                 s.subtitle,
             ),
         ]
         if r.is_submitted:
             names = [markup(self.reference.visitor_name(v)) for v in r.confirmed_by]
-            when = _stamp(r.submitted_at) if r.submitted_at else "(time not recorded)"
+            when = stamp_text(r.submitted_at) if r.submitted_at else "(time not recorded)"
             line = f"Submitted {when}, " + (
-                f"confirmed by {_and_list(names)}" if names else "no confirmation recorded"
+                f"confirmed by {and_list(names)}" if names else "no confirmation recorded"
             )
             fill, ink = st.OK_FILL, st.INK
             note = "After submission this report is not edited; corrections are amendments."
@@ -380,26 +181,7 @@ class _VisitPdf:
             line = "DRAFT \u2014 not submitted"
             fill, ink = st.DRAFT_FILL, st.DRAFT_INK
             note = "This report may still change and has not been confirmed by the visitors."
-        banner = Table(
-            [
-                [self.p(f'<font color="{ink.hexval()}">{line}</font>', s.banner)],
-                [self.p(note, s.small)],
-            ],
-            colWidths=[st.FRAME_WIDTH],
-        )
-        banner.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, -1), fill),
-                    ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 7),
-                    ("TOPPADDING", (0, 0), (-1, 0), 5),
-                    ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
-                    ("TOPPADDING", (0, 1), (-1, -1), 0),
-                ]
-            )
-        )
-        out += [banner, Spacer(1, 2)]
+        out += [self.banner(line, note, fill, ink), Spacer(1, 2)]
         return out
 
     def visit_details(self) -> Table:
@@ -410,9 +192,9 @@ class _VisitPdf:
             suite_text += f' <font color="{st.MUTED.hexval()}">({markup(suite.hours)}'
             suite_text += f", {markup(suite.area)})</font>"
         times = (
-            f"Arrived <b>{_time(h.arrival_time)}</b>, "
-            f"admitted to the custody area <b>{_time(h.admitted_time)}</b>, "
-            f"departed <b>{_time(h.departure_time)}</b>"
+            f"Arrived <b>{time_text(h.arrival_time)}</b>, "
+            f"admitted to the custody area <b>{time_text(h.admitted_time)}</b>, "
+            f"departed <b>{time_text(h.departure_time)}</b>"
         )
         start, where = (
             (h.admitted_time, "in the custody area")
@@ -422,7 +204,7 @@ class _VisitPdf:
         if start and h.departure_time and h.departure_time >= start:
             times += (
                 f'<br/><font color="{st.MUTED.hexval()}">'
-                f"{_duration(_minutes_between(start, h.departure_time))} {where}</font>"
+                f"{duration_text(minutes_between(start, h.departure_time))} {where}</font>"
             )
         if h.delay_minutes > 0:
             delay = (
@@ -444,7 +226,7 @@ class _VisitPdf:
         rows: list[tuple[str, Flowable | str]] = [
             ("Custody suite", suite_text),
             ("Panel", markup(h.panel) or NOT_RECORDED),
-            ("Date", _date(h.visit_date)),
+            ("Date", date_text(h.visit_date)),
             ("Times", times),
             ("Delay", delay),
             ("Visitors", visitors),
@@ -458,9 +240,9 @@ class _VisitPdf:
                  "Independent Reviewer of Terrorism Legislation"),
                 (
                     "Copy to the Independent Reviewer",
-                    f"Sent {_date(h.tact_copy_sent)}" if h.tact_copy_sent else "Not yet sent",
+                    f"Sent {date_text(h.tact_copy_sent)}" if h.tact_copy_sent else "Not yet sent",
                 ),
-                ("Interview recordings viewed", _yes_no(h.tact_recordings_viewed)),
+                ("Interview recordings viewed", yes_no(h.tact_recordings_viewed)),
                 (
                     "Access to recordings denied by",
                     markup(h.tact_access_denied_by) or "Not denied",
@@ -469,46 +251,12 @@ class _VisitPdf:
         return self.kv_table(rows)
 
     def counts(self) -> list[list[Flowable]]:
-        c, f = self.report.counts, self.s.fonts
-
-        def strip(items: list[tuple[str, int]]) -> Table:
-            width = st.FRAME_WIDTH / len(items)
-            table = Table(
-                [
-                    [str(n) for _, n in items],
-                    [self.fit(label, f.regular, 8, width - 12) for label, _ in items],
-                ],
-                colWidths=[width] * len(items),
-            )
-            table.setStyle(
-                TableStyle(
-                    [
-                        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                        ("FONTNAME", (0, 0), (-1, 0), f.bold),
-                        ("FONTSIZE", (0, 0), (-1, 0), 14),
-                        ("LEADING", (0, 0), (-1, 0), 17),
-                        ("TEXTCOLOR", (0, 0), (-1, 0), st.INK),
-                        ("FONTNAME", (0, 1), (-1, 1), f.regular),
-                        ("FONTSIZE", (0, 1), (-1, 1), 8),
-                        ("LEADING", (0, 1), (-1, 1), 10),
-                        ("TEXTCOLOR", (0, 1), (-1, 1), st.MUTED),
-                        ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
-                        ("LINEAFTER", (0, 0), (-2, -1), 0.4, st.GRID),
-                        ("BACKGROUND", (0, 0), (-1, -1), st.LABEL_FILL),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ("TOPPADDING", (0, 0), (-1, 0), 5),
-                        ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
-                        ("BOTTOMPADDING", (0, 1), (-1, 1), 6),
-                    ]
-                )
-            )
-            return table
-
-        in_custody = strip(
+        c = self.report.counts
+        in_custody = self.figures(
             [("In custody", c.in_custody), ("Juveniles", c.juveniles),
              ("Male", c.male), ("Female", c.female)]
         )
-        visits = strip(
+        visits = self.figures(
             [("Offered a visit", c.offered), ("Accepted and spoken to", c.accepted),
              ("Declined", c.declined), ("Observed only", c.observed),
              ("Not offered", c.not_offered)]
@@ -558,8 +306,8 @@ class _VisitPdf:
             if flag
         ]
         consent = (
-            f"To talk: <b>{_yes_no(d.consent_to_talk)}</b>; "
-            f"to the custody record being checked: <b>{_yes_no(d.consent_record_check)}</b>"
+            f"To talk: <b>{yes_no(d.consent_to_talk)}</b>; "
+            f"to the custody record being checked: <b>{yes_no(d.consent_record_check)}</b>"
         )
         rows: list[tuple[str, Flowable | str]] = [
             ("Vulnerability", ", ".join(flags) if flags else "None recorded"),
@@ -579,37 +327,12 @@ class _VisitPdf:
             return self.p("<i>Not recorded</i>", s.small)
         answer_width = 24 * mm
         first_width = st.FRAME_WIDTH - LABEL_WIDTH - 10 - 3 * answer_width
-        data: list[list[Any]] = [["", "Told", "Wanted", "Received"]]
-        for e, a in answered:
-            data.append(
-                [
-                    self.fit(e.label, s.fonts.regular, 9.5, first_width - 2),
-                    *(
-                        self.fit(_yes_no(v), s.fonts.regular, 9.5, answer_width - 2)
-                        for v in (a.told, a.wanted, a.received)
-                    ),
-                ]
-            )
-        table = Table(data, colWidths=[first_width] + [answer_width] * 3)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, 0), s.fonts.bold),
-                    ("FONTSIZE", (0, 0), (-1, 0), 8.5),
-                    ("TEXTCOLOR", (0, 0), (-1, 0), st.MUTED),
-                    ("FONTNAME", (0, 1), (-1, -1), s.fonts.regular),
-                    ("FONTSIZE", (0, 1), (-1, -1), 9.5),
-                    ("LEADING", (0, 0), (-1, -1), 12.5),
-                    ("TEXTCOLOR", (0, 1), (-1, -1), st.INK),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                    ("LINEBELOW", (0, 0), (-1, 0), 0.4, st.GRID),
-                ]
-            )
-        )
-        return table
+        rows = [
+            [e.label, *(yes_no(v) for v in (a.told, a.wanted, a.received))]
+            for e, a in answered
+        ]
+        return self.grid(["", "Told", "Wanted", "Received"], rows,
+                         [first_width] + [answer_width] * 3)
 
     def welfare(self, d: Detainee) -> Flowable:
         yes = [c.label for c in WelfareCheck if d.checks.get(c) is True]
@@ -629,7 +352,7 @@ class _VisitPdf:
             return self.p(f"<i>Not checked{reason}</i>", self.s.small)
         text = (
             "Checked with consent. Matches what the detainee said: "
-            f"<b>{_yes_no(d.record_matches)}</b>"
+            f"<b>{yes_no(d.record_matches)}</b>"
         )
         if d.record_note.strip():
             text += f"<br/>{markup(d.record_note)}"
@@ -716,7 +439,7 @@ class _VisitPdf:
         return [[self.issue(i, issue)] for i, issue in enumerate(self.report.issues, start=1)]
 
     def issue(self, number: int, issue: IssueRaised) -> Table:
-        resolved = _yes_no(issue.resolved)
+        resolved = yes_no(issue.resolved)
         if issue.resolved is False:
             resolved = f'<font color="{st.ALERT.hexval()}">{resolved}</font>'
         head = self.p(
@@ -747,7 +470,7 @@ class _VisitPdf:
         for i, a in enumerate(self.amendments, start=1):
             author = markup(self.reference.visitor_name(a.author_id)) if a.author_id else ""
             head = self.p(
-                f"Amendment {i} \u2014 {_stamp(a.created_at)}"
+                f"Amendment {i} \u2014 {stamp_text(a.created_at)}"
                 + (f" by {author}" if author else ""),
                 self.s.cell_head,
             )
