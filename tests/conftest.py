@@ -80,3 +80,11 @@ def file_keyring(child_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 PYTHON = sys.executable
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this process's PostgreSQL database, if a test made it (each xdist worker has
+    its own: tests/support/postgres.py)."""
+    from tests.support import postgres
+
+    postgres.drop_database()

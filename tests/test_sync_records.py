@@ -165,7 +165,7 @@ def test_a_report_replaced_by_the_server_copy_keeps_its_amendments(store, report
     theirs = to_dict(submitted)
     theirs["header"]["officer_in_charge"] = "PS 0002"
     # The server's copy replaces ours (a person chose it in a conflict).
-    write(store, lambda db: sr._store_server_copy(
+    write(store, lambda db: sr.store_server_copy(
         db, sr.IncomingChange("visit", submitted.id, 2, False, theirs)))
     assert vs.load_visit(store.reader, submitted.id).header.officer_in_charge == "PS 0002"
     assert [a.id for a in vs.list_amendments(store.reader, submitted.id)] == [mine.id]

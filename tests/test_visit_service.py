@@ -32,7 +32,7 @@ def test_new_visit_is_saved_at_once_with_date_time_and_panel(service):
     report, saved = service.new_visit(
         "suite-canal-street", ("v-003", "v-004"), now=dt.datetime(2026, 6, 2, 21, 30, 41)
     )
-    assert saved.result() == 1
+    assert saved.result().rev == 1
     loaded = service.load(report.id)
     assert loaded.header.visit_date == dt.date(2026, 6, 2)
     assert loaded.header.arrival_time == dt.time(21, 30)

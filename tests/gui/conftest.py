@@ -35,15 +35,21 @@ def service(store: LocalStore, reference: ReferenceData) -> VisitService:
 @pytest.fixture
 def window(qtbot, store: LocalStore, reference: ReferenceData) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     win = build_main_window(store, reference)
-    qtbot.addWidget(win)
+
+    def let_saves_land(w: MainWindow) -> None:
+        # Before the window closes: pytest-qt closes and deletes it before any fixture's
+        # teardown, and a deleted form never hears of its last save, so waiting after the
+        # yield timed out whenever a save was still in flight (a slow or busy machine).
+        if w._form is not None:
+            qtbot.waitUntil(lambda: w.form.autosaver.idle, timeout=5000)
+
+    qtbot.addWidget(win, before_close_func=let_saves_land)
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
     yield win
-    # Let queued saves land before the store fixture closes the writer.
-    if win._form is not None:
-        qtbot.waitUntil(lambda: win.form.autosaver.idle, timeout=5000)
+    # Queued saves have landed (let_saves_land) before the store fixture closes the writer.
 
 
 def make_visit(

@@ -44,7 +44,8 @@ def test_fields_saved_before_a_kill_are_all_there(tmp_path, child_env, file_keyr
     lines: queue.Queue[str] = queue.Queue()
     assert child.stdout is not None
     stdout = child.stdout
-    threading.Thread(target=lambda: [lines.put(x) for x in stdout], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in stdout], daemon=True)
+    reader.start()
     entered: dict[str, str] = {}
     visit_id = ""
     try:
@@ -63,6 +64,8 @@ def test_fields_saved_before_a_kill_are_all_there(tmp_path, child_env, file_keyr
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=TIMEOUT_S)
+        reader.join(timeout=TIMEOUT_S)  # at EOF now: then close stdout (no ResourceWarning)
+        stdout.close()
         assert child.stderr is not None
         err = child.stderr.read()
         child.stderr.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from icv_app.domain.reference import ReferenceData
@@ -198,7 +199,7 @@ def test_a_new_visit_is_sent_by_sync_now(  # type: ignore[no-untyped-def]
 
 
 def test_a_refused_record_shows_the_servers_reason_and_can_be_sent_again(  # type: ignore[no-untyped-def]
-    qtbot, sync: SyncController, scheme: Scheme, home: Laptop
+    qtbot, sync: SyncController, scheme: Scheme, home: Laptop, window: MainWindow
 ) -> None:
     signed_in_quietly(qtbot, sync, scheme)
     bad = home.new_refused()  # a submitted report with no visit date: the server says no
@@ -224,6 +225,49 @@ def test_a_refused_record_shows_the_servers_reason_and_can_be_sent_again(  # typ
     assert "date of the visit" in dialog.rejected_table.item(0, 2).text()
     assert ("visit", bad.id) not in server_records(scheme.engine)
     assert home.load(bad.id).is_submitted  # kept on the laptop
+
+    # The way out: reopen it as a draft; it opens in the form to be corrected.
+    assert dialog.reopen_button.isEnabled()
+    with qtbot.waitSignal(window.form_opened, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.reopen_button, Qt.MouseButton.LeftButton)
+    form = window.form
+    assert form.report.id == bad.id and not form.read_only
+    assert "Enter the date of the visit" in form.report.reopened[0].reason
+    qtbot.waitUntil(lambda: dialog.rejected_table.rowCount() == 0)
+    wait_status(qtbot, sync, lambda s: s.problems == 0)
+
+
+def test_an_open_draft_shows_a_pulled_change_and_the_next_keystroke_keeps_it(  # type: ignore[no-untyped-def]
+    qtbot, sync: SyncController, scheme: Scheme, home: Laptop, window: MainWindow,
+    tmp_path: Path, reference: ReferenceData, in_process: FaultTransport,
+) -> None:
+    signed_in_quietly(qtbot, sync, scheme)
+    spare = open_laptop(tmp_path / "laptops", "spare", reference, transport=in_process)
+    try:
+        sign_in(spare, IN_PROCESS_URL, "vol.alpha")
+        draft = home.new_draft(officer_in_charge="PS 1000", delay_reason="")
+        sync_and_wait(qtbot, sync)
+        window.open_visit(draft.id)
+        form = window.form
+        assert form.header.officer.text() == "PS 1000"
+
+        spare.sync()
+        spare.edit(draft.id, "PS 2002")  # the volunteer's other laptop
+        spare.sync()
+        sync_and_wait(qtbot, sync)  # the pull brings it while the form is open
+        qtbot.waitUntil(lambda: form.header.officer.text() == "PS 2002", timeout=WAIT_MS)
+
+        form.header.delay_reason.setFocus()
+        QTest.keyClicks(form.header.delay_reason, "Shift handover")
+        qtbot.waitUntil(lambda: form.autosaver.idle, timeout=WAIT_MS)
+        sync_and_wait(qtbot, sync)
+        on_server = server_records(scheme.engine)[("visit", draft.id)].body
+        assert on_server is not None
+        assert on_server["header"]["officer_in_charge"] == "PS 2002"
+        assert on_server["header"]["delay_reason"] == "Shift handover"
+        assert sync.status.problems == 0
+    finally:
+        spare.store.close()
 
 
 def test_a_conflict_shows_both_copies_and_the_servers_can_be_taken(  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
 """Fixtures for the central store: the same tests on SQLite and on PostgreSQL.
 
-Each test gets a fresh database: a SQLite file in its tmp dir, or a fresh schema in the
-PostgreSQL database ``test`` (dropped afterwards). If PostgreSQL does not answer, its
-half of the tests is skipped, except in CI (``CI=true``), where that is a failure.
+Each test gets a fresh database: a SQLite file in its tmp dir, or a fresh schema (dropped
+afterwards) in this test process's own PostgreSQL database, one per xdist worker
+(tests/support/postgres.py). If PostgreSQL does not answer, its half of the tests is
+skipped, except in CI (``CI=true``), where that is a failure.
 """
 
 from __future__ import annotations
@@ -10,26 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from icv_app.server.app import create_app
+from icv_app.server.config import ServerConfig, ThrottlePolicy
+from tests.server.support import FAST_HASHER, Server
+from tests.support import postgres
 
-from fastapi import FastAPI  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine  # noqa: E402
-
-from icv_app.server.app import create_app  # noqa: E402
-from icv_app.server.config import ServerConfig, ThrottlePolicy  # noqa: E402
-from tests.server.support import FAST_HASHER, Server  # noqa: E402
-
-POSTGRES_URL = os.environ.get(
-    "ICV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+# This process's own database (made by require_postgres()); never the one that
+# ICV_TEST_POSTGRES_URL names, which only serves to create it.
+POSTGRES_URL = postgres.WORKER_URL
 
 
 class Clock:
@@ -45,29 +42,13 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
-_postgres_state: dict[str, Any] = {}
-
-
-def _postgres_error() -> str | None:
-    """None if PostgreSQL answers, else why not (checked once per session)."""
-    if "error" not in _postgres_state:
-        import psycopg
-
-        conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-        try:
-            with psycopg.connect(conninfo, connect_timeout=3) as conn:
-                conn.execute("SELECT 1")
-            _postgres_state["error"] = None
-        except psycopg.Error as exc:
-            _postgres_state["error"] = f"{type(exc).__name__}: {exc}".strip()
-    return _postgres_state["error"]  # type: ignore[no-any-return]
-
-
 def require_postgres() -> None:
-    error = _postgres_error()
+    """Skip (fail in CI) unless PostgreSQL answers; then POSTGRES_URL's database exists."""
+    error = postgres.server_error()
     if error is None:
         return
-    message = f"PostgreSQL at {POSTGRES_URL} does not answer ({error})"
+    where = postgres.BASE_URL.rsplit("@", 1)[-1]  # never print a password from the URL
+    message = f"PostgreSQL at {where} does not answer or cannot make a database ({error})"
     if os.environ.get("CI") == "true":
         pytest.fail(message + "; CI needs it", pytrace=False)
     pytest.skip(message)
@@ -75,12 +56,12 @@ def require_postgres() -> None:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A URL to a fresh, empty schema of the PostgreSQL test database."""
+    """A URL to a fresh, empty schema of this process's PostgreSQL test database."""
     require_postgres()
     import psycopg
 
     schema = f"icv_srv_{uuid.uuid4().hex[:12]}"
-    conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    conninfo = postgres.conninfo(POSTGRES_URL)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:

@@ -6,11 +6,16 @@ every cell that differs, so one run shows the whole matrix.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from icv_app.server.auth import Principal
+from icv_app.server.records import write_server_record
+from icv_app.sync.wire import Role
 from tests.server.support import (
     API,
     SCHEMA,
@@ -21,6 +26,7 @@ from tests.server.support import (
     submitted_visit,
     visit_record,
 )
+from tests.support.record_kinds import extra_kinds_registered
 
 ROLES = ("volunteer", "coordinator", "interviewer", "survey_manager", "admin")
 EVERY_ROLE = frozenset(ROLES)
@@ -180,3 +186,83 @@ def test_openapi_lists_exactly_the_endpoints_the_matrix_covers(server: Server) -
         "GET /api/v1/settings",
         "PUT /api/v1/settings",
     }
+
+
+# --- role x kind x relation, with kinds that exist only in the tests ------------------------
+
+
+def _task(assignee: str, title: str = "Check the intercoms") -> dict[str, Any]:
+    rid = str(uuid.uuid4())
+    body = {"id": rid, "assignee_id": assignee, "title": title, "done": False, "note": ""}
+    return {"type": "test_task", "id": rid, "rev": 1, "base_rev": 0, "body": body}
+
+
+def _changed(record: dict[str, Any]) -> dict[str, Any]:
+    body = {**record["body"], "note": "changed"}
+    return {**record, "rev": 2, "base_rev": 1, "body": body}
+
+
+class KindWorld:
+    """A coordinator's tasks (one assigned to the caller, one to someone else) and a
+    notice written on the server."""
+
+    def __init__(self, server: Server, coordinator: Session, caller: Session,
+                 other_id: str) -> None:
+        self.mine = _task(caller.user_id)
+        self.others = _task(other_id)
+        assert all(r["status"] == "accepted" for r in coordinator.push(self.mine, self.others))
+        self.notice_id = str(uuid.uuid4())
+        admin_principal = Principal(coordinator.user_id, coordinator.username, Role.ADMIN,
+                                    coordinator.device_id, "server")
+        write_server_record(server.engine, admin_principal, "test_notice", self.notice_id,
+                            {"id": self.notice_id, "text": "Suite 3 closed"},
+                            dt.datetime.now(dt.UTC))
+
+
+def _pulled(s: Session, rid: str) -> bool:
+    return rid in {c["id"] for c in s.pull_all()}
+
+
+KIND_CASES: dict[str, tuple[Callable[[Session, KindWorld], bool], frozenset[str]]] = {
+    "push: a new task of one's own": (
+        lambda s, w: _accepted(s.push_one(_task(s.user_id))),
+        frozenset({"volunteer", "coordinator"}),
+    ),
+    "pull: a task assigned to me": (
+        lambda s, w: _pulled(s, w.mine["id"]), frozenset({"volunteer", "coordinator"}),
+    ),
+    "push: change to a task assigned to me": (
+        lambda s, w: _accepted(s.push_one(_changed(w.mine))),
+        frozenset({"volunteer", "coordinator"}),
+    ),
+    "pull: a task assigned to another": (
+        lambda s, w: _pulled(s, w.others["id"]), frozenset({"coordinator"}),
+    ),
+    "push: change to a task assigned to another": (
+        lambda s, w: _accepted(s.push_one(_changed(w.others))), frozenset({"coordinator"}),
+    ),
+    "pull: a notice written on the server": (
+        lambda s, w: _pulled(s, w.notice_id), EVERY_ROLE,
+    ),
+    "push: a notice from a laptop": (
+        lambda s, w: _accepted(s.push_one({
+            "type": "test_notice", "id": (rid := str(uuid.uuid4())), "rev": 1, "base_rev": 0,
+            "body": {"id": rid, "text": "Forged"}})),
+        frozenset(),
+    ),
+}
+
+
+def test_every_role_reaches_each_kind_through_its_relation(server: Server) -> None:
+    with extra_kinds_registered():
+        coordinator = server.user("coord.owner", "coordinator")
+        other = server.add_user("vol.other")
+        wrong: list[str] = []
+        for role in ROLES:
+            session = server.user(f"kinds.{role}", role)
+            for name, (attempt, allowed) in KIND_CASES.items():
+                world = KindWorld(server, coordinator, session, other)
+                actual = attempt(session, world)
+                if actual != (role in allowed):
+                    wrong.append(f"{role}: {name} {'was allowed' if actual else 'was refused'}")
+        assert not wrong, "\n".join(wrong)

@@ -4,6 +4,7 @@ and a laptop pulling meanwhile never skips one (seqs become visible in order).""
 from __future__ import annotations
 
 import threading
+from contextlib import closing
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -28,9 +29,12 @@ def test_concurrent_pushes_get_distinct_increasing_seqs(app: FastAPI, server: Se
     done = threading.Event()
     seen_by_puller: set[str] = set()
 
+    # closing(), not `with TestClient`: a client's lifespan disposes the engine on leaving,
+    # and a pool disposed while other threads have connections out leaks them unclosed
+    # (ResourceWarning). The server fixture's client runs the lifespan once, at the end.
     def pusher(n: int) -> None:
         try:
-            with TestClient(app) as client:
+            with closing(TestClient(app)) as client:
                 session = Session(client, **{
                     k: getattr(sessions[n], k)
                     for k in ("username", "user_id", "device_id", "token")
@@ -51,7 +55,7 @@ def test_concurrent_pushes_get_distinct_increasing_seqs(app: FastAPI, server: Se
         # Pulls while the pushes run, as a coordinator's laptop would; a seq that became
         # visible after a higher one would be skipped by the cursor and never seen.
         try:
-            with TestClient(app) as client:
+            with closing(TestClient(app)) as client:
                 session = Session(client, coordinator.username, coordinator.user_id,
                                   coordinator.device_id, coordinator.token)
                 since = 0

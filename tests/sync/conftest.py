@@ -4,13 +4,13 @@ proxy) on SQLite and PostgreSQL, exactly as the server's own tests run it, and l
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from icv_app.domain.reference import ReferenceData
 from icv_app.server.app import create_app
@@ -28,7 +28,8 @@ from tests.sync.support import (
 )
 
 # The server's own fixtures, exactly as its tests use them: the same database on SQLite
-# and on PostgreSQL (a fresh schema per test; skipped if PostgreSQL is down, unless CI).
+# and on PostgreSQL (a fresh schema per test in the worker's own database; skipped if
+# PostgreSQL is down, unless CI).
 database_url = server_conftest.database_url
 postgres_url = server_conftest.postgres_url
 clock = server_conftest.clock
@@ -70,10 +71,6 @@ def scheme(app: FastAPI) -> Scheme:
 @pytest.fixture
 def in_process(app: FastAPI) -> Iterator[FaultTransport]:
     """The app served in this process, through a transport that can inject faults."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-        from fastapi.testclient import TestClient
-
     with TestClient(app) as client:
         yield FaultTransport(client._transport)
 

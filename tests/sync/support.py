@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
+from icv_app import kinds
 from icv_app.domain.demo import generate_visit
 from icv_app.domain.reference import ReferenceData
 from icv_app.domain.visit import Amendment, VisitReport, VisitStatus
@@ -32,6 +33,7 @@ from icv_app.store import sync_records as sr, visits as vs
 from icv_app.store.local_store import LocalStore
 from icv_app.sync.client import RetryPolicy, SyncClient, SyncSummary
 from tests.server.support import PASSWORD
+from tests.support.ports import restartable_port
 
 # Quick retries: the faults are injected, so there is nothing to wait for.
 FAST_RETRY = RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.05)
@@ -176,7 +178,8 @@ class Laptop:
     def records(self) -> dict[tuple[str, str], LocalCopy]:
         def job(db: Any) -> dict[tuple[str, str], LocalCopy]:
             out = {}
-            for rtype, table in sr.RECORD_TABLES.items():
+            for kind in kinds.all_kinds():
+                rtype, table = kind.name, kind.table
                 for rid, rev, base, deleted, body, attention in db.execute(
                     f"SELECT id, rev, base_rev, deleted, body, attention FROM {table}"
                 ).fetchall():
@@ -289,9 +292,8 @@ class LiveServer:
 
     def __init__(self, make_app: Callable[[], FastAPI]) -> None:
         self._make_app = make_app
-        probe = socket.create_server(("127.0.0.1", 0))
-        self.port: int = probe.getsockname()[1]
-        probe.close()
+        # Not port 0: while stopped, the kernel could give its port to someone else.
+        self.port: int = restartable_port()
         self._server: _UvicornServer | None = None
         self._thread: threading.Thread | None = None
         self._done = threading.Event()

@@ -132,7 +132,7 @@ def test_an_error_inside_the_pull_transaction_leaves_the_store_as_it_was(
     make_reports(source, drafts=12)
     source.sync()
     target = laptops("vol.alpha", pull_limit=4)
-    original = sr._store_server_copy
+    original = sr.store_server_copy
     calls = []
 
     def fail_on_the_sixth(db, change):  # type: ignore[no-untyped-def]
@@ -141,13 +141,13 @@ def test_an_error_inside_the_pull_transaction_leaves_the_store_as_it_was(
             raise RuntimeError("power cut while applying a pull")
         original(db, change)
 
-    monkeypatch.setattr(sr, "_store_server_copy", fail_on_the_sixth)
+    monkeypatch.setattr(sr, "store_server_copy", fail_on_the_sixth)
     with pytest.raises(RuntimeError):
         target.sync()
     # The first page (4 changes) is stored with its cursor; nothing of the second.
     assert len(target.records()) == 4
     assert target.cursor() == server_seqs(scheme.engine)[3]
-    monkeypatch.setattr(sr, "_store_server_copy", original)
+    monkeypatch.setattr(sr, "store_server_copy", original)
     target.sync()
     assert target.records() == source.records()
 
@@ -161,7 +161,7 @@ KILLED_CHILD = textwrap.dedent(
     from icv_app.sync.client import SyncClient
 
     applied = []
-    original = sr._store_server_copy
+    original = sr.store_server_copy
 
     def store_then_die(db, change):
         original(db, change)
@@ -169,7 +169,7 @@ KILLED_CHILD = textwrap.dedent(
         if len(applied) == int(sys.argv[2]):
             os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction, no cleanup at all
 
-    sr._store_server_copy = store_then_die
+    sr.store_server_copy = store_then_die
     store = LocalStore.open(Paths.resolve(sys.argv[1]))
     SyncClient(store, pull_limit=int(sys.argv[3])).sync()
     """

@@ -9,8 +9,9 @@ import threading
 import pytest
 from sqlalchemy import delete, update
 
+from icv_app.domain.visit import VisitStatus
 from icv_app.server.storage import SEQ_COUNTER, counters, record_revisions, records, write
-from icv_app.store import sync_records as sr
+from icv_app.store import sync_records as sr, visits as vs
 from icv_app.sync.client import SyncProgress
 from icv_app.sync.errors import SyncCancelled
 from tests.sync.conftest import LaptopFactory, Scheme
@@ -102,12 +103,22 @@ def test_one_invalid_record_does_not_hold_up_the_others_and_shows_the_reason(
     assert laptop.pending() == 1  # still on the laptop, marked for attention
     assert laptop.live_ids() >= {("visit", bad.id)}
 
-    # Sent again (say, after the server's rules were fixed): refused again, with the
-    # reason; the rest is not sent twice.
-    laptop.write(lambda db: sr.retry_rejected(db, "visit", bad.id))
+    # The way out (issue 6's policy): the refused submitted report never reached the
+    # server, so it is reopened as a draft, with the refusal kept as its audit trail,
+    # corrected and submitted again. The rest is not sent twice.
+    reopened = laptop.write(lambda db: vs.reopen_refused(db, bad.id))
+    assert reopened.status is VisitStatus.DRAFT and reopened.confirmed_by == []
+    assert "Enter the date of the visit" in reopened.reopened[0].reason
+    assert laptop.rejected() == []
+    reopened.header.visit_date = dt.date.today()
+    laptop.save(reopened)
+    laptop.submit(bad.id)
     summary = laptop.sync()
-    assert (summary.pushed, summary.rejected, summary.accepted) == (1, 1, 0)
-    assert [r.id for r in laptop.rejected()] == [bad.id]
+    assert (summary.pushed, summary.rejected, summary.accepted) == (1, 0, 1)
+    on_server = server_records(scheme.engine)[("visit", bad.id)].body
+    assert on_server is not None and on_server["status"] == "submitted"
+    assert "Enter the date of the visit" in on_server["reopened"][0]["reason"]
+    assert laptop.pending() == 0
 
 
 def test_a_new_draft_without_a_custody_suite_waits_instead_of_being_refused(

@@ -33,6 +33,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from icv_app import kinds
 from icv_app.domain.reference import ReferenceData
 from icv_app.server import admin
 from icv_app.server.app import create_app
@@ -313,7 +314,7 @@ class SyncMachine(RuleBasedStateMachine):
 def _unflagged_pending(laptop: Laptop) -> int:
     return int(laptop.write(lambda db: sum(
         db.execute(f"SELECT count(*) FROM {t} WHERE rev > base_rev AND attention IS NULL")
-        .fetchone()[0] for t in sr.RECORD_TABLES.values()
+        .fetchone()[0] for t in (k.table for k in kinds.all_kinds())
     )))
 
 
