@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _raw_get(db: Queryable, key: str) -> str | None:
+def get_raw(db: Queryable, key: str) -> str | None:
+    """The stored text of a key (prefer a declared :class:`Setting`)."""
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 
-def _raw_set(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+def set_raw(db: sqlite_utils.Database, key: str, value: str | None) -> None:
     if value is None:
         db.execute("DELETE FROM settings WHERE key = ?", [key])
     else:
@@ -47,7 +48,7 @@ class Setting(Generic[T]):
     doc: str
 
     def get(self, db: Queryable) -> T:
-        text = _raw_get(db, self.key)
+        text = get_raw(db, self.key)
         if text is None:
             return self.default
         try:
@@ -57,7 +58,7 @@ class Setting(Generic[T]):
 
     def set(self, db: sqlite_utils.Database, value: T | None) -> None:
         """Store ``value``; None (or the default) removes the entry."""
-        _raw_set(db, self.key, None if value is None or value == self.default
+        set_raw(db, self.key, None if value is None or value == self.default
                  else self.format(value))
 
 

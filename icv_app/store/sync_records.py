@@ -25,7 +25,7 @@ from icv_app.store.records import (
     list_held_aside as list_held_aside,
     store_server_copy as store_server_copy,
 )
-from icv_app.store.settings import PULL_CURSOR
+from icv_app.store.settings import PULL_CURSOR, get_raw, set_raw
 from icv_app.store.sync_check import (  # re-exported: part of the bookkeeping API
     purge_all as purge_all,
     purge_retained as purge_retained,
@@ -96,22 +96,14 @@ def can_keep_mine(rtype: str, server_deleted: bool, server_body: dict[str, Any] 
     return server_deleted or server_body is None or not kind.is_final(server_body)
 
 
-# Settings ------------------------------------------------------------------------------
+# Settings (raw keys; prefer the declared ones in icv_app.store.settings) ----------------
 
 def get_setting(db: Queryable, key: str, default: str | None = None) -> str | None:
-    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
+    value = get_raw(db, key)
+    return default if value is None else value
 
 
-def set_setting(db: sqlite_utils.Database, key: str, value: str | None) -> None:
-    if value is None:
-        db.execute("DELETE FROM settings WHERE key = ?", [key])
-    else:
-        db.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
+set_setting = set_raw
 
 
 # Push ----------------------------------------------------------------------------------
