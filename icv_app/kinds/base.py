@@ -119,13 +119,15 @@ class Kind:
         """The part of a stored body this version can show (see :func:`project`)."""
         return project(body, self.body_type)
 
-    def structure(self, body: Mapping[str, Any]) -> Any:
-        """The body as this version's dataclass; raises :class:`Unreadable`."""
+    def structure(self, body: Mapping[str, Any], *, projected: bool = False) -> Any:
+        """The body as this version's dataclass; raises :class:`Unreadable`.
+        ``projected``: the body is already :meth:`readable` (skip that walk)."""
         from icv_app.domain.serialize import from_dict
 
-        projected = self.readable(body)
+        if not projected:
+            body = self.readable(body)
         try:
-            return from_dict(projected, self.body_type)
+            return from_dict(dict(body), self.body_type)
         except Exception as exc:  # cattrs' errors, or a value the hooks refuse
             raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
 

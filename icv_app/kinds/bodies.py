@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import types
 import typing
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, Final
 
@@ -43,94 +44,130 @@ def _readable_text(value: object, parse: Any) -> bool:
 _NO = (False, None)
 
 
+Reader = Callable[[Any, "list[str] | None", str], tuple[bool, Any]]
+
+
 def _project(
     value: Any, tp: Any, lost: list[str] | None = None, path: str = ""
 ) -> tuple[bool, Any]:
     """(can this version hold it, the part it can hold). ``lost`` collects the paths of
     known fields, list items and map entries that had to be left out."""
+    return _reader(tp)(value, lost, path)
+
+
+@functools.cache
+def _reader(tp: Any) -> Reader:
+    """A reader for values of ``tp``, built once per type: the type is taken apart here,
+    not at every value (the server reads every pushed body this way)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
-        if value is None:
-            return (True, None) if type(None) in args else _NO
-        for arg in args:
-            if arg is type(None):
-                continue
-            ok, projected = _project(value, arg, lost, path)
-            if ok:
-                return True, projected
-        return _NO
+        nullable = type(None) in args
+        options = [_reader(a) for a in args if a is not type(None)]
+
+        def read_union(value: Any, lost: list[str] | None, path: str) -> tuple[bool, Any]:
+            if value is None:
+                return (True, None) if nullable else _NO
+            for option in options:
+                ok, projected = option(value, lost, path)
+                if ok:
+                    return True, projected
+            return _NO
+
+        return read_union
     if origin is list:
-        if not isinstance(value, list):
-            return _NO
-        (item_type,) = typing.get_args(tp)
-        out = []
-        for i, item in enumerate(value):
-            ok, projected = _project(item, item_type, lost, f"{path}[{i}]")
-            if ok:  # an item this version cannot hold is left out, not the whole list
-                out.append(projected)
-            elif lost is not None:
-                lost.append(f"{path}[{i}]")
-        return True, out
+        item = _reader(typing.get_args(tp)[0])
+
+        def read_list(value: Any, lost: list[str] | None, path: str) -> tuple[bool, Any]:
+            if not isinstance(value, list):
+                return _NO
+            out = []
+            for i, entry in enumerate(value):
+                ok, projected = item(entry, lost, f"{path}[{i}]")
+                if ok:  # an item this version cannot hold is left out, not the list
+                    out.append(projected)
+                elif lost is not None:
+                    lost.append(f"{path}[{i}]")
+            return True, out
+
+        return read_list
     if origin is dict:
-        if not isinstance(value, dict):
-            return _NO
         key_type, value_type = typing.get_args(tp)
-        out_map = {}
-        for key, item in value.items():
-            sub = f"{path}.{key}" if path else str(key)
-            key_ok, _ = _project(key, key_type)
-            ok, projected = _project(item, value_type, lost, sub) if key_ok else _NO
-            if key_ok and ok:
-                out_map[key] = projected
-            elif lost is not None:
-                lost.append(sub)
-        return True, out_map
+        read_key, read_value = _reader(key_type), _reader(value_type)
+
+        def read_map(value: Any, lost: list[str] | None, path: str) -> tuple[bool, Any]:
+            if not isinstance(value, dict):
+                return _NO
+            out = {}
+            for key, entry in value.items():
+                sub = f"{path}.{key}" if path else str(key)
+                key_ok, _ = read_key(key, None, sub)
+                ok, projected = read_value(entry, lost, sub) if key_ok else _NO
+                if ok:
+                    out[key] = projected
+                elif lost is not None:
+                    lost.append(sub)
+            return True, out
+
+        return read_map
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass_reader(tp)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        values = frozenset(tp._value2member_map_)
+        return lambda value, _lost, _path: (True, value) if (
+            isinstance(value, str) and value in values) else _NO
+    if tp is bool:
+        return lambda value, _lost, _path: (True, value) if isinstance(value, bool) else _NO
+    if tp is int:
+        return lambda value, _lost, _path: (True, value) if (
+            isinstance(value, int) and not isinstance(value, bool)) else _NO
+    if tp is float:
+        return lambda value, _lost, _path: (True, value) if (
+            isinstance(value, int | float) and not isinstance(value, bool)) else _NO
+    if tp is str:
+        return lambda value, _lost, _path: (True, value) if isinstance(value, str) else _NO
+    parsers = {dt.datetime: dt.datetime.fromisoformat, dt.date: dt.date.fromisoformat,
+               dt.time: dt.time.fromisoformat}
+    if tp in parsers:
+        parse = parsers[tp]
+        return lambda value, _lost, _path: (True, value) if _readable_text(
+            value, parse) else _NO
+    if tp is Any:
+        return lambda value, _lost, _path: (True, value)
+    return lambda _value, _lost, _path: _NO
+
+
+def _dataclass_reader(cls: type) -> Reader:
+    hints = _hints(cls)
+    fields = [
+        (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+        for f in dataclasses.fields(cls)
+    ]
+    readers: dict[str, Reader] = {}
+
+    def read_object(value: Any, lost: list[str] | None, path: str) -> tuple[bool, Any]:
         if not isinstance(value, dict):
             return _NO
-        hints = _hints(tp)
-        out_obj = {}
-        for f in dataclasses.fields(tp):
-            if f.name not in value:
+        out = {}
+        for name, required in fields:
+            if name not in value:
+                if required:
+                    return _NO
                 continue
-            sub = f"{path}.{f.name}" if path else f.name
-            ok, projected = _project(value[f.name], hints[f.name], lost, sub)
+            reader = readers.get(name)
+            if reader is None:  # built on first use: dataclasses may refer to each other
+                reader = readers[name] = _reader(hints[name])
+            sub = f"{path}.{name}" if path else name
+            ok, projected = reader(value[name], lost, sub)
             if ok:
-                out_obj[f.name] = projected
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                out[name] = projected
+            elif required:
                 return _NO  # a required field this version cannot read
             elif lost is not None:
                 lost.append(sub)
-        if any(
-            f.name not in out_obj
-            and f.default is dataclasses.MISSING
-            and f.default_factory is dataclasses.MISSING
-            for f in dataclasses.fields(tp)
-        ):
-            return _NO
-        return True, out_obj
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return (True, value) if value in tp._value2member_map_ else _NO
-    if tp is bool:
-        return (True, value) if isinstance(value, bool) else _NO
-    if tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return (True, value) if ok else _NO
-    if tp is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return (True, value) if ok else _NO
-    if tp is str:
-        return (True, value) if isinstance(value, str) else _NO
-    if tp is dt.datetime:
-        return (True, value) if _readable_text(value, dt.datetime.fromisoformat) else _NO
-    if tp is dt.date:
-        return (True, value) if _readable_text(value, dt.date.fromisoformat) else _NO
-    if tp is dt.time:
-        return (True, value) if _readable_text(value, dt.time.fromisoformat) else _NO
-    if tp is Any:
-        return True, value
-    return _NO
+        return True, out
+
+    return read_object
 
 
 def project(body: Any, cls: type) -> dict[str, Any]:
@@ -145,6 +182,16 @@ def project(body: Any, cls: type) -> dict[str, Any]:
     if not ok:
         raise Unreadable(f"not a {cls.__name__} this version can read")
     return dict(projected)
+
+
+def read_strictly(body: Any, cls: type) -> tuple[dict[str, Any] | None, list[str]]:
+    """(the projection, the known fields that had to be left out) in one walk; the
+    projection is None when not even that could be read."""
+    lost: list[str] = []
+    ok, projected = _project(body, cls, lost)
+    if not ok:
+        return None, lost or ["(the record)"]
+    return dict(projected), lost
 
 
 def unreadable_paths(body: Any, cls: type) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from icv_app import kinds
 from icv_app.kinds import Kind, Unreadable
-from icv_app.kinds.bodies import unreadable_paths
+from icv_app.kinds.bodies import read_strictly
 from icv_app.sync.wire import Problem, PushRecord, PushResult, PushStatus, RejectCode
 
 MAX_BODY_CHARS = 2_000_000
@@ -101,8 +101,8 @@ def prepare(record: PushRecord) -> Prepared:
 
 def _check_body(prepared: Prepared, kind: Kind, data: dict[str, Any]) -> Prepared:
     record = prepared.record
-    bad = unreadable_paths(data, kind.body_type)
-    if bad:
+    readable, bad = read_strictly(data, kind.body_type)
+    if bad or readable is None:
         return replace(prepared, rejected=rejected(
             record, RejectCode.INVALID,
             f"The {kind.label} is not well formed: these fields do not hold a value of "
@@ -110,7 +110,7 @@ def _check_body(prepared: Prepared, kind: Kind, data: dict[str, Any]) -> Prepare
             [Problem(field=p, message="Not a value of this field's type.") for p in bad[:50]],
         ))
     try:
-        obj = kind.structure(data)
+        obj = kind.structure(readable, projected=True)
     except Unreadable as exc:
         return replace(prepared, rejected=rejected(
             record, RejectCode.INVALID, f"The {kind.label} is not well formed ({exc})."

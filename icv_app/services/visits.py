@@ -136,12 +136,15 @@ class VisitService:
             failed.set_exception(ReportLocked(report.id))
             return failed
         from icv_app.domain.serialize import to_dict
+        from icv_app.kinds.custody import visit_columns
 
         session = self.session_of(report)
-        edited = to_dict(report)  # a snapshot, taken on the caller's thread
+        # Snapshots, taken on the caller's thread: the writer never reads a live report.
+        edited = to_dict(report)
+        columns = visit_columns(report)
         return self.store.writer.submit_latest(
             ("visit", report.id),
-            lambda db: visit_store.save_edit(db, session, edited),
+            lambda db: visit_store.save_edit(db, session, edited, columns=columns),
             origin=session.origin,
         )
 

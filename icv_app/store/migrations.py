@@ -164,7 +164,8 @@ def _m0005(db: sqlite_utils.Database) -> None:
     # Full-text search of the visits list (custody numbers, issue text, officers) with
     # FTS5's trigram tokenizer: any substring of three characters or more is found from
     # the index, not by reading every row (a coordinator's laptop holds the whole scheme).
-    # Keyed by the visit id, not the rowid, which VACUUM may renumber.
+    # Keyed by the visit id, not the rowid, which VACUUM may renumber. Re-indexed only
+    # when the text changed: most autosaves touch other fields.
     db.execute(
         "CREATE VIRTUAL TABLE visits_search USING fts5(visit_id UNINDEXED, search_text, "
         "tokenize = 'trigram')"
@@ -182,7 +183,8 @@ def _m0005(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         """
-        CREATE TRIGGER visits_search_update AFTER UPDATE OF search_text, id ON visits BEGIN
+        CREATE TRIGGER visits_search_update AFTER UPDATE OF search_text, id ON visits
+        WHEN old.search_text IS NOT new.search_text OR old.id IS NOT new.id BEGIN
             DELETE FROM visits_search WHERE visit_id = old.id;
             INSERT INTO visits_search (visit_id, search_text) VALUES (new.id, new.search_text);
         END

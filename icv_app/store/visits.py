@@ -104,9 +104,13 @@ def load_for_edit(db: Queryable, visit_id: str) -> tuple[VisitReport, EditSessio
 
 def save_edit(
     db: sqlite_utils.Database, session: EditSession, edited: dict[str, Any],
-    now: str | None = None,
+    now: str | None = None, columns: dict[str, Any] | None = None,
 ) -> SaveOutcome:
-    """Write a form's report (``edited``: its dict) through its session (module doc)."""
+    """Write a form's report (``edited``: its dict) through its session (module doc).
+
+    ``columns``: the list columns of the edited report, computed where the report lives
+    (the caller's thread); recomputed here only when the edits were merged onto a newer
+    copy (reading a body back into a report costs more than the save itself)."""
     now = now or utc_now().isoformat()
     if session.rev < 0:  # adopt what is stored now (a report not read through a session)
         fresh = _session_now(db, session.record_id)
@@ -125,7 +129,7 @@ def save_edit(
     if current is None:
         if session.rev != 0:
             restored = True  # removed here meanwhile (purged, discarded): keep the edit
-        row = _columns(mine, now)
+        row = _columns(mine, now, columns)
         db.execute(
             "INSERT INTO visits (id, suite_id, visit_date, arrival_time, status, "
             "detainee_count, issue_count, search_text, body, created_at, updated_at, "
@@ -146,7 +150,7 @@ def save_edit(
             else:
                 mine, overruled = merge3(session.raw or {}, mine, json.loads(body_text),
                                          prefer="theirs")
-        row = _columns(mine, now)
+        row = _columns(mine, now, None if merged else columns)
         db.execute(
             "UPDATE visits SET suite_id = :suite_id, visit_date = :visit_date, "
             "arrival_time = :arrival_time, status = :status, "
@@ -162,8 +166,10 @@ def save_edit(
     return SaveOutcome(new_rev, merged or restored, tuple(overruled), restored)
 
 
-def _columns(body: dict[str, Any], now: str) -> dict[str, Any]:
-    row = custody.visit_columns(VISIT.structure(body))
+def _columns(
+    body: dict[str, Any], now: str, known: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    row = dict(known) if known is not None else custody.visit_columns(VISIT.structure(body))
     row.update(id=body["id"], body=dumps(body), updated_at=now)
     return row
 
