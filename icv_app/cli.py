@@ -110,12 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(with_extras=_needs_extra_commands(argv))
     args = parser.parse_args(argv)
     if args.self_test:
-        from icv_app.ui.app import self_test
+        from icv_app.ui.shell.app import self_test
 
         return self_test(args.data_dir)
     handler = getattr(args, "handler", None)
     if handler is None:
-        from icv_app.ui.app import run_gui
+        from icv_app.ui.shell.app import run_gui
 
         return run_gui(Paths.resolve(args.data_dir))
     from icv_app.store.errors import StoreError
@@ -134,9 +134,9 @@ def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from icv_app.domain.demo import generate_visits
-    from icv_app.domain.reference import load_shipped
-    from icv_app.store.visits import insert_many
+    from icv_app.domain.custody.demo import generate_visits
+    from icv_app.domain.custody.reference import load_shipped
+    from icv_app.store.custody.visits import insert_many
 
     if args.visits < 0:
         print("icv-app: --visits must be 0 or more", file=sys.stderr)
@@ -159,8 +159,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_visits_list(args: argparse.Namespace) -> int:
-    from icv_app.domain.reference import load_shipped
-    from icv_app.store.visits import list_visits
+    from icv_app.domain.custody.reference import load_shipped
+    from icv_app.store.custody.visits import list_visits
 
     reference = load_shipped()
     with _open_store(args) as store:
@@ -189,9 +189,9 @@ def cmd_visits_list(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf_visit(args: argparse.Namespace) -> int:
-    from icv_app.domain.reference import load_shipped
-    from icv_app.reports.visit_pdf import write_visit_pdf
-    from icv_app.store.visits import VisitNotFound, list_amendments, load_visit
+    from icv_app.domain.custody.reference import load_shipped
+    from icv_app.reports.custody.visit_pdf import write_visit_pdf
+    from icv_app.store.custody.visits import VisitNotFound, list_amendments, load_visit
 
     with _open_store(args) as store:
         try:
