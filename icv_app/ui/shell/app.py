@@ -1,8 +1,9 @@
 """Starting the desktop app: the QApplication, opening the encrypted store (asking for a
 passphrase when the computer has no keyring), the main window, and a self-test.
 
-Only what the first window needs is imported at start-up; the visit form, its dialogs
-and reportlab load when first used.
+The profile is opened through :class:`~icv_app.composition.AppContext`, as the headless
+commands open it. Only what the first window needs is imported at start-up; the store,
+the visit form, its dialogs and reportlab load when first used.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from icv_app.store.errors import PassphraseRequired, StoreError, WrongKey
 from icv_app.ui.shell.main_window import MainWindow
 
 if TYPE_CHECKING:
+    from icv_app.composition import AppContext
     from icv_app.store.keys import Profile
     from icv_app.store.local_store import LocalStore
     from icv_app.ui.sync.sync_controller import SyncController
@@ -112,7 +114,7 @@ def run_gui(paths: Paths) -> int:
     reference = load_shipped()
     window = MainWindow(None, reference, paths.exports)
     window.show()
-    opened: list[LocalStore] = []
+    opened: list[AppContext] = []
     syncs: list[SyncController] = []
 
     def open_now() -> None:
@@ -124,7 +126,7 @@ def run_gui(paths: Paths) -> int:
         if unlocked is None:  # the user chose to quit at the passphrase prompt
             app.exit(0)
             return
-        from icv_app.store.local_store import LocalStore
+        from icv_app.composition import AppContext
         from icv_app.ui.shared.tasks import run_in_background, when_done
 
         # Opening may migrate the database to this version: off the UI thread, with a
@@ -137,9 +139,9 @@ def run_gui(paths: Paths) -> int:
         progress.setMinimumDuration(500)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
 
-        def done(store: LocalStore) -> None:
+        def done(context: AppContext) -> None:
             progress.reset()
-            attach(store)
+            attach(context)
 
         def failed(exc: BaseException) -> None:
             progress.reset()
@@ -148,48 +150,47 @@ def run_gui(paths: Paths) -> int:
                 return
             raise exc
 
-        when_done(run_in_background(LocalStore, paths, *unlocked), window, done, failed)
+        opening = run_in_background(AppContext.unlocked, paths, *unlocked, reference)
+        when_done(opening, window, done, failed)
 
     def cannot_open(exc: StoreError) -> None:
         QMessageBox.critical(window, "Your visit reports cannot be opened", str(exc))
         app.exit(EXIT_STORE)
 
-    def attach(store: LocalStore) -> None:
-        from icv_app.services.custody.visits import VisitService
-
-        opened.append(store)
-        window.attach(VisitService(store, reference))
+    def attach(context: AppContext) -> None:
+        opened.append(context)
+        window.attach(context.visits)
         # The writer (and what it imports) starts once the list is up, not before it;
         # sync (httpx and the rest) after that.
-        QTimer.singleShot(0, store.start_writer)
-        QTimer.singleShot(0, lambda: start_sync(store))
+        QTimer.singleShot(0, context.store.start_writer)
+        QTimer.singleShot(0, lambda: start_sync(context))
 
-    def start_sync(store: LocalStore) -> None:
+    def start_sync(context: AppContext) -> None:
         from icv_app.ui.sync.sync_controller import SyncController
 
-        syncs.append(SyncController.for_store(window, store))
+        syncs.append(SyncController.started(window, context.sync))
 
     QTimer.singleShot(0, open_now)
     try:
         return app.exec()
     finally:
         for sync in syncs:
-            sync.close()  # stops the sync worker before its store closes
-        for store in opened:
-            store.close()  # flushes any save still queued
+            sync.close()  # stops listening (and the sync worker) before the store closes
+        for context in opened:
+            context.close()  # flushes any save still queued
 
 
-def _open_throwaway(paths: Paths) -> LocalStore:
+def _open_throwaway(paths: Paths, reference: ReferenceData) -> AppContext:
     """A profile whose key lives only in this process: never the user's keyring."""
     import keyring
     from keyring.backends import fail
 
-    from icv_app.store.local_store import LocalStore
+    from icv_app.composition import AppContext
 
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        return LocalStore.open(paths, lambda _new: secrets.token_urlsafe(24))
+        return AppContext.open(paths, lambda _new: secrets.token_urlsafe(24), reference)
     finally:
         keyring.set_keyring(previous)
 
@@ -215,15 +216,14 @@ def self_test(data_dir: str | None) -> int:
             window.grab()  # painted, not only mapped
             shown = time.time(), time.process_time()
             # Then, as run_gui does, open the store and list the visits.
-            from icv_app.services.custody.visits import VisitService
-            from icv_app.store.local_store import LocalStore
+            from icv_app.composition import AppContext
 
             if data_dir is None:
-                store = _open_throwaway(Paths(Path(tmp) / "profile"))
+                context = _open_throwaway(Paths(Path(tmp) / "profile"), reference)
             else:
-                store = LocalStore.open(Paths.resolve(data_dir))
+                context = AppContext.open(Paths.resolve(data_dir), reference=reference)
             try:
-                window.attach(VisitService(store, reference))
+                window.attach(context.visits)
                 while not _exposed(window) or not window.is_populated:
                     if time.monotonic() > deadline:
                         raise TimeoutError("the visits list did not show")
@@ -242,7 +242,7 @@ def self_test(data_dir: str | None) -> int:
                 window.close()
                 shiboken6.delete(window)  # now, not at interpreter exit
             finally:
-                store.close()
+                context.close()
     except Exception as exc:  # the point of a self-test: report any failure plainly
         print(f"icv-app self-test failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -23,7 +23,6 @@ from icv_app.ui.shared.tasks import when_done
 from icv_app.ui.sync.sync_panel import SyncPanel
 
 if TYPE_CHECKING:
-    from icv_app.store.local_store import LocalStore
     from icv_app.ui.shell.main_window import MainWindow
     from icv_app.ui.sync.sign_in_dialog import SignInDialog
     from icv_app.ui.sync.sync_problems_dialog import SyncProblemsDialog
@@ -73,9 +72,9 @@ class SyncController(QObject):
         window.attach_sync(self)
 
     @classmethod
-    def for_store(cls, window: MainWindow, store: LocalStore) -> SyncController:
-        """The controller with a service over ``store``, started (the app's normal path)."""
-        service = SyncService(store)
+    def started(cls, window: MainWindow, service: SyncService) -> SyncController:
+        """The controller over ``service``, which it then starts (the app's normal path:
+        the service comes from the profile's :class:`~icv_app.composition.AppContext`)."""
         controller = cls(window, service)
         service.start()
         return controller
