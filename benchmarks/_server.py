@@ -158,8 +158,8 @@ def create_users(url: str, names: list[str], role: str = "volunteer") -> dict[st
 
 def visit_bodies(count: int, seed: int) -> list[dict[str, Any]]:
     """``count`` realistic synthetic visits (with their detainees) as wire bodies."""
-    from icv_app.domain.demo import generate_visits
-    from icv_app.domain.reference import load_shipped
+    from icv_app.domain.custody.demo import generate_visits
+    from icv_app.domain.custody.reference import load_shipped
     from icv_app.domain.serialize import to_dict
 
     reports = generate_visits(load_shipped(), count, seed=seed, today=REFERENCE_DAY)

@@ -27,12 +27,12 @@ def main() -> int:
     args = parser.parse_args()
     use_memory_keyring()
 
-    from icv_app.domain.demo import generate_visits
-    from icv_app.domain.reference import load_shipped
+    from icv_app.domain.custody.demo import generate_visits
+    from icv_app.domain.custody.reference import load_shipped
     from icv_app.paths import Paths
-    from icv_app.services.visits import VisitService
+    from icv_app.services.custody.visits import VisitService
+    from icv_app.store.custody.visits import insert_many, visit_row
     from icv_app.store.local_store import LocalStore
-    from icv_app.store.visits import insert_many, visit_row
 
     reference = load_shipped()
     store = LocalStore.open(Paths(temp_dir("autosave")))

@@ -25,7 +25,7 @@ TARGET_MEDIAN_MS = 150.0
 
 
 def typical_report():  # type: ignore[no-untyped-def]
-    from icv_app.domain.visit import (
+    from icv_app.domain.custody.visit import (
         Amendment,
         ConditionCheck,
         ConditionItem,
@@ -167,8 +167,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
 
-    from icv_app.domain.reference import load_shipped
-    from icv_app.reports.visit_pdf import render_visit_pdf
+    from icv_app.domain.custody.reference import load_shipped
+    from icv_app.reports.custody.visit_pdf import render_visit_pdf
 
     reference = load_shipped()
     report, amendments = typical_report()

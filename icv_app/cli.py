@@ -16,9 +16,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from icv_app import __version__
 from icv_app.paths import Paths
+
+if TYPE_CHECKING:
+    from icv_app.composition import AppContext
+    from icv_app.domain.custody.visit import VisitReport
 
 EXIT_USAGE = 2
 EXIT_STORE = 3
@@ -110,12 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(with_extras=_needs_extra_commands(argv))
     args = parser.parse_args(argv)
     if args.self_test:
-        from icv_app.ui.app import self_test
+        from icv_app.ui.shell.app import self_test
 
         return self_test(args.data_dir)
     handler = getattr(args, "handler", None)
     if handler is None:
-        from icv_app.ui.app import run_gui
+        from icv_app.ui.shell.app import run_gui
 
         return run_gui(Paths.resolve(args.data_dir))
     from icv_app.store.errors import StoreError
@@ -127,31 +132,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_STORE
 
 
-def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from icv_app.store.local_store import LocalStore
+def _open_profile(args: argparse.Namespace) -> AppContext:
+    from icv_app.composition import AppContext
 
-    return LocalStore.open(Paths.resolve(args.data_dir))
+    return AppContext.open(Paths.resolve(args.data_dir))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from icv_app.domain.demo import generate_visits
-    from icv_app.domain.reference import load_shipped
-    from icv_app.store.visits import insert_many
+    from icv_app.domain.custody.demo import generate_visits
+    from icv_app.store.custody.visits import insert_many
 
     if args.visits < 0:
         print("icv-app: --visits must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    reference = load_shipped()
-    with _open_store(args) as store:
-        batch: list = []  # type: ignore[type-arg]
-        for report in generate_visits(reference, args.visits, seed=args.seed):
+    with _open_profile(args) as profile:
+        writer = profile.store.writer
+
+        def insert(reports: list[VisitReport]) -> None:
+            writer.submit(lambda db: insert_many(db, reports)).result()
+
+        batch: list[VisitReport] = []
+        for report in generate_visits(profile.reference, args.visits, seed=args.seed):
             batch.append(report)
             if len(batch) == 1000:
-                store.writer.submit(lambda db, b=batch: insert_many(db, b)).result()
+                insert(batch)
                 batch = []
         if batch:
-            store.writer.submit(lambda db, b=batch: insert_many(db, b)).result()
-        total = store.writer.submit(
+            insert(batch)
+        total = writer.submit(
             lambda db: db.execute("SELECT count(*) FROM visits").fetchone()[0]
         ).result()
     print(f"Added {args.visits} synthetic visits; the profile now holds {total}.")
@@ -159,12 +167,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_visits_list(args: argparse.Namespace) -> int:
-    from icv_app.domain.reference import load_shipped
-    from icv_app.store.visits import list_visits
-
-    reference = load_shipped()
-    with _open_store(args) as store:
-        summaries = list_visits(store.reader)
+    with _open_profile(args) as profile:
+        reference = profile.reference
+        summaries = profile.visits.list()
     rows = [
         {
             "id": s.id,
@@ -189,20 +194,20 @@ def cmd_visits_list(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf_visit(args: argparse.Namespace) -> int:
-    from icv_app.domain.reference import load_shipped
-    from icv_app.reports.visit_pdf import write_visit_pdf
-    from icv_app.store.visits import VisitNotFound, list_amendments, load_visit
+    from icv_app.reports.custody.visit_pdf import write_visit_pdf
+    from icv_app.store.custody.visits import VisitNotFound, load_visit
 
-    with _open_store(args) as store:
+    with _open_profile(args) as profile:
+        reference = profile.reference
         try:
-            report = load_visit(store.reader, args.visit_id)
+            report = load_visit(profile.store.reader, args.visit_id)
         except VisitNotFound as exc:
             print(f"icv-app: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        amendments = list_amendments(store.reader, args.visit_id)
+        amendments = profile.visits.amendments(args.visit_id)
     out = Path(args.output)
     try:
-        write_visit_pdf(report, amendments, load_shipped(), out)
+        write_visit_pdf(report, amendments, reference, out)
     except OSError as exc:
         print(f"icv-app: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE

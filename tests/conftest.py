@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("ICV_APP_PASSPHRASE", None)
 os.environ.pop("ICV_APP_DATA_DIR", None)
 
-from icv_app.domain.reference import ReferenceData, load_shipped
+from icv_app.domain.custody.reference import ReferenceData, load_shipped
 from icv_app.paths import Paths
 from icv_app.store.local_store import LocalStore
 from tests.support.keyring_backend import FileKeyring, MemoryKeyring

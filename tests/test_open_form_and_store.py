@@ -11,13 +11,15 @@ import json
 
 import pytest
 
-from icv_app.domain.demo import generate_visits
+from icv_app.domain.custody.demo import generate_visits
+from icv_app.domain.custody.visit import VisitStatus
 from icv_app.domain.serialize import to_dict
-from icv_app.domain.visit import VisitStatus
-from icv_app.services.visits import VisitService
-from icv_app.store import changes, sync_records as sr, visits as vs
+from icv_app.services.custody.visits import VisitService
+from icv_app.store import changes
 from icv_app.store.changes import StoreChange
+from icv_app.store.custody import visits as vs
 from icv_app.store.local_store import LocalStore
+from icv_app.store.sync import sync_records as sr
 
 
 def write(store, job, **kwargs):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from icv_app.domain.demo import generate_visits
+from icv_app.domain.custody.demo import generate_visits
 from icv_app.domain.serialize import report_from_json, report_to_json
 
 

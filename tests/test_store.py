@@ -12,10 +12,11 @@ import keyring
 import pytest
 import sqlcipher3
 
-from icv_app.domain.demo import generate_visits
-from icv_app.domain.visit import Amendment, Detainee, ReportLocked, VisitReport, VisitStatus
+from icv_app.domain.custody.demo import generate_visits
+from icv_app.domain.custody.visit import Amendment, Detainee, ReportLocked, VisitReport, VisitStatus
 from icv_app.paths import Paths
-from icv_app.store import visits as vs
+from icv_app.store.custody import visits as vs
+from icv_app.store.custody.visits import VisitFilter
 from icv_app.store.database import PLAIN_SQLITE_HEADER, SCHEMA_VERSION
 from icv_app.store.errors import (
     DamagedDatabase,
@@ -26,7 +27,6 @@ from icv_app.store.errors import (
 )
 from icv_app.store.keys import KEYRING_SERVICE, load_profile
 from icv_app.store.local_store import LocalStore
-from icv_app.store.visits import VisitFilter
 
 
 def digest(path: Path) -> str:

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
-from icv_app.domain.demo import generate_visits
+from icv_app.domain.custody.demo import generate_visits
+from icv_app.domain.custody.visit import Amendment, VisitStatus
 from icv_app.domain.serialize import to_dict
-from icv_app.domain.visit import Amendment, VisitStatus
-from icv_app.store import sync_records as sr, visits as vs
+from icv_app.store.custody import visits as vs
+from icv_app.store.sync import sync_records as sr
 
 
 def write(store, job):  # type: ignore[no-untyped-def]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from icv_app.domain.demo import generate_visits
-from icv_app.domain.validation import Severity, errors, validate
-from icv_app.domain.visit import (
+from icv_app.domain.custody.demo import generate_visits
+from icv_app.domain.custody.validation import Severity, errors, validate
+from icv_app.domain.custody.visit import (
     ConditionItem,
     ConditionState,
     Detainee,

@@ -11,8 +11,8 @@ import pypdf
 import pytest
 
 from icv_app import cli
-from icv_app.domain.reference import ReferenceData
-from icv_app.domain.visit import (
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.visit import (
     Amendment,
     ConditionCheck,
     ConditionItem,
@@ -33,10 +33,10 @@ from icv_app.domain.visit import (
     WelfareCheck,
 )
 from icv_app.paths import Paths
+from icv_app.reports.custody.visit_pdf import render_visit_pdf, write_visit_pdf
 from icv_app.reports.styles import HELVETICA, register_unicode_fonts
-from icv_app.reports.visit_pdf import render_visit_pdf, write_visit_pdf
+from icv_app.store.custody.visits import add_amendment, save_visit, submit_visit
 from icv_app.store.local_store import LocalStore
-from icv_app.store.visits import add_amendment, save_visit, submit_visit
 
 SUITE_ID = "suite-canal-street"
 

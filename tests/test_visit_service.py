@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from icv_app.domain.visit import Detainee, ReportLocked, VisitorOnVisit, VisitorRole
-from icv_app.services.visits import SubmitRefused, VisitService
+from icv_app.domain.custody.visit import Detainee, ReportLocked, VisitorOnVisit, VisitorRole
+from icv_app.services.custody.visits import SubmitRefused, VisitService
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Plain typed Python: record status, serialisation, and the custody visiting domain."""

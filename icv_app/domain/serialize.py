@@ -11,7 +11,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from icv_app.domain.visit import Amendment, VisitReport
+from icv_app.domain.custody.visit import Amendment, VisitReport
 
 if TYPE_CHECKING:
     import cattrs

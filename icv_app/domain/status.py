@@ -1,6 +1,6 @@
 """Labelled enums, and the status of a visit report.
 
-Kept apart from :mod:`icv_app.domain.visit` so that the visits list (the first window)
+Kept apart from :mod:`icv_app.domain.custody.visit` so that the visits list (the first window)
 does not pay for building every enum and dataclass of the full report.
 """
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from icv_app.kinds.base import Kind, Problem, Relation
 
 if TYPE_CHECKING:
-    from icv_app.domain.visit import Amendment, VisitReport
+    from icv_app.domain.custody.visit import Amendment, VisitReport
 
 _CUSTODY_READ = {
     "volunteer": Relation.OWN,
@@ -23,13 +23,13 @@ _CUSTODY_READ = {
 
 
 def _visit_type() -> type:
-    from icv_app.domain.visit import VisitReport
+    from icv_app.domain.custody.visit import VisitReport
 
     return VisitReport
 
 
 def _amendment_type() -> type:
-    from icv_app.domain.visit import Amendment
+    from icv_app.domain.custody.visit import Amendment
 
     return Amendment
 
@@ -39,7 +39,7 @@ def _visit_final(body: Mapping[str, Any]) -> bool:
 
 
 def _visit_check(report: VisitReport) -> list[Problem]:
-    from icv_app.domain import validation
+    from icv_app.domain.custody import validation
 
     problems = []
     if not report.header.suite_id.strip():

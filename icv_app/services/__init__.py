@@ -1,0 +1,1 @@
+"""What the UI and the headless commands call, without Qt, a folder per area: custody, sync."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from icv_app import kinds
-from icv_app.domain.visit import utc_now
+from icv_app.domain.custody.visit import utc_now
 from icv_app.kinds import Kind, Unreadable
 from icv_app.store import changes
 
@@ -214,7 +214,7 @@ def save_record(db: sqlite_utils.Database, kind_name: str, body: dict[str, Any])
     """Create or change a record of any laptop-authored kind; returns its new local rev.
 
     The body is written as given (callers that edit through a form merge first, as
-    :mod:`icv_app.store.visits` does for reports). A record that is final and already on
+    :mod:`icv_app.store.custody.visits` does for reports). A record that is final and already on
     the server is refused.
     """
     kind = kinds.require(kind_name)

@@ -40,9 +40,10 @@ import pydantic
 import sqlite_utils
 
 from icv_app import kinds
-from icv_app.store import changes, settings as st, sync_records as sr
+from icv_app.store import changes, settings as st
 from icv_app.store.local_store import LocalStore
 from icv_app.store.records import retry_held_aside
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync import credentials as cred
 from icv_app.sync.errors import (
     AccountMismatch,
@@ -519,7 +520,7 @@ def purge_local_data(store: LocalStore, *, confirmed: bool) -> int:
 
     For a revoked laptop, once the person has said yes (the GUI asks; pass
     ``confirmed=True``). Records never sent are lost with the rest: the dialog should say
-    how many (:func:`icv_app.store.sync_records.count_pending`). Returns how many records
+    how many (:func:`icv_app.store.sync.sync_records.count_pending`). Returns how many records
     were removed.
     """
     if not confirmed:

@@ -133,7 +133,8 @@ def register_sync(sub: Any) -> None:
 
 
 def _status(store: LocalStore) -> dict[str, Any]:
-    from icv_app.store import settings as st, sync_records as sr
+    from icv_app.store import settings as st
+    from icv_app.store.sync import sync_records as sr
     from icv_app.sync import credentials as cred
 
     db: Any = store.reader

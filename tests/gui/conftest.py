@@ -10,19 +10,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from icv_app.domain.reference import ReferenceData
-from icv_app.domain.visit import (
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.visit import (
     Detainee,
     IssueRaised,
     VisitorOnVisit,
     VisitReport,
     VisitStatus,
 )
-from icv_app.services.visits import VisitService
+from icv_app.services.custody.visits import VisitService
+from icv_app.store.custody.visits import insert_many
 from icv_app.store.local_store import LocalStore
-from icv_app.store.visits import insert_many
-from icv_app.ui.app import build_main_window
-from icv_app.ui.main_window import MainWindow
+from icv_app.ui.shell.app import build_main_window
+from icv_app.ui.shell.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 

@@ -20,10 +20,10 @@ from PySide6.QtCore import QEventLoop
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from icv_app.domain.reference import load_shipped
+from icv_app.domain.custody.reference import load_shipped
 from icv_app.paths import Paths
 from icv_app.store.local_store import LocalStore
-from icv_app.ui.app import application, build_main_window
+from icv_app.ui.shell.app import application, build_main_window
 
 
 def main(data_dir: str) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMenuBar, QTabBar, QWidget
 
-from icv_app.domain.visit import VisitStatus
-from icv_app.ui.amendment_dialog import AmendmentDialog
-from icv_app.ui.form_section import INPUT_TYPES
-from icv_app.ui.passphrase_dialog import PassphraseDialog
-from icv_app.ui.submit_dialog import SubmitDialog
+from icv_app.domain.custody.visit import VisitStatus
+from icv_app.ui.custody.amendment_dialog import AmendmentDialog
+from icv_app.ui.custody.submit_dialog import SubmitDialog
+from icv_app.ui.shared.form_section import INPUT_TYPES
+from icv_app.ui.shell.passphrase_dialog import PassphraseDialog
 from tests.gui.conftest import make_visit
 
 pytestmark = pytest.mark.gui

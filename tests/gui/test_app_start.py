@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from icv_app.paths import Paths
 from icv_app.store.database import PLAIN_SQLITE_HEADER
-from icv_app.ui import app as ui_app
+from icv_app.ui.shell import app as ui_app
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.gui

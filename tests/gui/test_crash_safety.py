@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from icv_app.domain.reference import load_shipped
+from icv_app.domain.custody.reference import load_shipped
 from icv_app.paths import Paths
-from icv_app.services.visits import VisitService
+from icv_app.services.custody.visits import VisitService
 from icv_app.store.local_store import LocalStore
 from tests.conftest import REPO
 

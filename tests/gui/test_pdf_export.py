@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from icv_app.domain.visit import VisitStatus
+from icv_app.domain.custody.visit import VisitStatus
 from tests.gui.conftest import make_visit, press
 
 pytestmark = pytest.mark.gui
@@ -28,9 +28,9 @@ def fake_pdf(monkeypatch):
                       "thread": threading.current_thread().name})
         path.write_bytes(b"%PDF-1.4 fake")
 
-    module = types.ModuleType("icv_app.reports.visit_pdf")
+    module = types.ModuleType("icv_app.reports.custody.visit_pdf")
     module.write_visit_pdf = write_visit_pdf
-    monkeypatch.setitem(sys.modules, "icv_app.reports.visit_pdf", module)
+    monkeypatch.setitem(sys.modules, "icv_app.reports.custody.visit_pdf", module)
     return calls
 
 

@@ -16,12 +16,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from icv_app.domain.reference import ReferenceData
+from icv_app.domain.custody.reference import ReferenceData
 from icv_app.services.sync import SyncService, SyncStatus
 from icv_app.store.local_store import LocalStore
 from icv_app.sync.client import SyncClient
-from icv_app.ui.main_window import MainWindow
-from icv_app.ui.sync_controller import SyncController
+from icv_app.ui.shell.main_window import MainWindow
+from icv_app.ui.sync.sync_controller import SyncController
 from tests.conftest import REPO
 from tests.gui.conftest import press, type_text
 from tests.server.support import PASSWORD
@@ -148,7 +148,7 @@ def test_a_wrong_password_is_said_in_the_dialog(  # type: ignore[no-untyped-def]
 
 def test_too_many_tries_says_how_long_to_wait_once() -> None:
     from icv_app.sync.errors import Throttled
-    from icv_app.ui.sign_in_dialog import sign_in_error_text
+    from icv_app.ui.sync.sign_in_dialog import sign_in_error_text
 
     assert sign_in_error_text(Throttled("Too many failed sign-ins.", 120)) == (
         "Too many failed sign-ins. Try again in 2 minutes.")
@@ -385,8 +385,8 @@ def test_start_up_shows_the_window_before_loading_sync(tmp_path: Path, child_env
         import sys
         from PySide6.QtCore import QTimer
         from icv_app.paths import Paths
-        from icv_app.ui import app as ui_app
-        from icv_app.ui.main_window import MainWindow
+        from icv_app.ui.shell import app as ui_app
+        from icv_app.ui.shell.main_window import MainWindow
 
         def sync_loaded():
             return sorted(m for m in sys.modules if m == "httpx" or m.startswith(

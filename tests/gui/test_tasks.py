@@ -9,7 +9,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QObject
 
-from icv_app.ui.tasks import run_in_background, when_done
+from icv_app.ui.shared.tasks import run_in_background, when_done
 
 pytestmark = pytest.mark.gui
 

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icv_app.domain.visit import ReportLocked, VisitStatus
-from icv_app.store.visits import save_visit
-from icv_app.ui.amendment_dialog import AmendmentDialog
-from icv_app.ui.form_section import INPUT_TYPES
-from icv_app.ui.submit_dialog import SubmitDialog
+from icv_app.domain.custody.visit import ReportLocked, VisitStatus
+from icv_app.store.custody.visits import save_visit
+from icv_app.ui.custody.amendment_dialog import AmendmentDialog
+from icv_app.ui.custody.submit_dialog import SubmitDialog
+from icv_app.ui.shared.form_section import INPUT_TYPES
 from tests.gui.conftest import focused, press, tab_to, type_text
 
 pytestmark = pytest.mark.gui

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from icv_app.domain.visit import VisitStatus
-from icv_app.store.visits import VisitNotFound
+from icv_app.domain.custody.visit import VisitStatus
+from icv_app.store.custody.visits import VisitNotFound
 from tests.gui.conftest import make_visit, press, tab_to, type_text
 
 pytestmark = pytest.mark.gui

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from icv_app.domain.custody.visit import Amendment, VisitorOnVisit, VisitReport, VisitStatus
 from icv_app.domain.serialize import to_dict
-from icv_app.domain.visit import Amendment, VisitorOnVisit, VisitReport, VisitStatus
 from icv_app.server import admin
 from icv_app.sync.wire import SCHEMA_HEADER, WIRE_SCHEMA
 

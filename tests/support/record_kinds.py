@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from icv_app import kinds
-from icv_app.domain.visit import new_id
+from icv_app.domain.custody.visit import new_id
 from icv_app.kinds import Author, Kind, Problem, Relation
 
 

@@ -23,14 +23,15 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
 from icv_app import kinds
-from icv_app.domain.demo import generate_visit
-from icv_app.domain.reference import ReferenceData
-from icv_app.domain.visit import Amendment, VisitReport, VisitStatus
+from icv_app.domain.custody.demo import generate_visit
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.visit import Amendment, VisitReport, VisitStatus
 from icv_app.paths import Paths
 from icv_app.server.records import canonical_json, content_hash
 from icv_app.server.storage import read, record_revisions, records, users
-from icv_app.store import sync_records as sr, visits as vs
+from icv_app.store.custody import visits as vs
 from icv_app.store.local_store import LocalStore
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync.client import RetryPolicy, SyncClient, SyncSummary
 from tests.server.support import PASSWORD
 from tests.support.ports import restartable_port

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from icv_app.domain.reference import ReferenceData
+from icv_app.domain.custody.reference import ReferenceData
 from icv_app.server import admin
 from icv_app.server.app import create_app
 from icv_app.server.config import ServerConfig
-from icv_app.store import sync_records as sr
 from icv_app.store.keys import KEYRING_SERVICE
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync import credentials as cred
 from icv_app.sync.client import SyncClient, purge_local_data
 from icv_app.sync.errors import (

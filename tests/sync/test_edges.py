@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from icv_app.services.sync import SyncService
-from icv_app.store import sync_records as sr, visits as vs
-from icv_app.store.sync_records import ResolutionRefused
+from icv_app.store.custody import visits as vs
+from icv_app.store.sync import sync_records as sr
+from icv_app.store.sync.sync_records import ResolutionRefused
 from icv_app.sync.client import SyncClient
 from icv_app.sync.errors import SyncCancelled
 from tests.sync.conftest import LaptopFactory, Scheme

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from icv_app.domain.reference import ReferenceData
+from icv_app.domain.custody.reference import ReferenceData
 from icv_app.paths import Paths
-from icv_app.store import sync_records as sr
 from icv_app.store.local_store import LocalStore
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync.client import SyncProgress
 from icv_app.sync.errors import NetworkError
 from tests.support.fault_proxy import FaultProxy
@@ -156,7 +156,7 @@ KILLED_CHILD = textwrap.dedent(
     """
     import os, signal, sys
     from icv_app.paths import Paths
-    from icv_app.store import sync_records as sr
+    from icv_app.store.sync import sync_records as sr
     from icv_app.store.local_store import LocalStore
     from icv_app.sync.client import SyncClient
 

@@ -9,9 +9,10 @@ import threading
 import pytest
 from sqlalchemy import delete, update
 
-from icv_app.domain.visit import VisitStatus
+from icv_app.domain.custody.visit import VisitStatus
 from icv_app.server.storage import SEQ_COUNTER, counters, record_revisions, records, write
-from icv_app.store import sync_records as sr, visits as vs
+from icv_app.store.custody import visits as vs
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync.client import SyncProgress
 from icv_app.sync.errors import SyncCancelled
 from tests.sync.conftest import LaptopFactory, Scheme
@@ -221,8 +222,8 @@ def test_a_client_clock_a_day_off_orders_nothing(
     scheme: Scheme, laptops: LaptopFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Edits win by the server's order, not by the laptops' clocks."""
-    import icv_app.domain.visit as visit_module
-    import icv_app.store.visits as store_visits
+    import icv_app.domain.custody.visit as visit_module
+    import icv_app.store.custody.visits as store_visits
 
     scheme.add_user("vol.alpha")
     fast, slow = laptops("vol.alpha"), laptops("vol.alpha")

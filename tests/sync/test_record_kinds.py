@@ -141,7 +141,7 @@ def test_records_of_a_kind_this_laptop_did_not_know_are_kept_aside_then_taken_in
     """An older app keeps a newer kind's records aside, counted as held; once it knows
     the kind (after an update), the next sync stores them."""
     from icv_app import kinds
-    from icv_app.store import sync_records as sr
+    from icv_app.store.sync import sync_records as sr
     from tests.sync.support import server_seqs
 
     scheme.add_user("coord.one", "coordinator")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from icv_app.store import sync_records as sr
+from icv_app.store.sync import sync_records as sr
 from tests.sync.conftest import LaptopFactory, Scheme
 from tests.sync.support import server_records
 

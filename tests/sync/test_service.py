@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from icv_app.domain.reference import ReferenceData
+from icv_app.domain.custody.reference import ReferenceData
 from icv_app.services.sync import SyncService, SyncStatus, differences
 from icv_app.sync.client import SyncClient
 from icv_app.sync.errors import SyncCancelled

@@ -34,12 +34,12 @@ from hypothesis.stateful import (
 )
 
 from icv_app import kinds
-from icv_app.domain.reference import ReferenceData
+from icv_app.domain.custody.reference import ReferenceData
 from icv_app.server import admin
 from icv_app.server.app import create_app
 from icv_app.server.config import ServerConfig
 from icv_app.server.settings import set_retention
-from icv_app.store import sync_records as sr
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync.errors import SyncError
 from tests.server import conftest as server_conftest
 from tests.server.support import FAST_HASHER, PASSWORD

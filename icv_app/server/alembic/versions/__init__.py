@@ -1,0 +1,1 @@
+"""The central store's Alembic revisions, one file each, applied in order."""

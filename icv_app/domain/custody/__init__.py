@@ -1,0 +1,1 @@
+"""Custody visiting domain: the visit report, its validation, reference data and demo data."""

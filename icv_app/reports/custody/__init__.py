@@ -1,0 +1,1 @@
+"""Custody visiting reports: the visit report PDF."""

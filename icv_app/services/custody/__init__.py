@@ -1,0 +1,1 @@
+"""Custody visiting services: what a volunteer can do with visit reports, without Qt."""

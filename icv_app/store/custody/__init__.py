@@ -1,0 +1,1 @@
+"""Custody visiting in the local store: visits, amendments, the visits list query."""

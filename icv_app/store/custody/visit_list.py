@@ -1,0 +1,92 @@
+"""The visits list's queries: what the first window needs and nothing more.
+
+Imported before the main window shows, so it depends only on the visit status, not on
+the full report model (see :mod:`icv_app.store.custody.visits` for reports and amendments).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from icv_app.domain.status import VisitStatus
+
+if TYPE_CHECKING:
+    from icv_app.store.database import Queryable
+
+
+MIN_INDEXED_SEARCH = 3  # shorter terms are matched row by row (the index is of trigrams)
+
+
+class VisitSummary(NamedTuple):
+    """One line of the visits list (a tuple: ten thousand of them are made at start-up)."""
+
+    id: str
+    suite_id: str
+    visit_date: str | None
+    arrival_time: str | None
+    status: VisitStatus
+    detainee_count: int
+    issue_count: int
+    amendment_count: int
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    suite_id: str | None = None
+    status: VisitStatus | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    search: str = ""
+
+
+def list_visits(
+    db: Queryable, where: VisitFilter | None = None, limit: int | None = None
+) -> list[VisitSummary]:
+    where = where or VisitFilter()
+    clauses = ["v.deleted = 0"]
+    params: list[Any] = []
+    if where.suite_id:
+        clauses.append("v.suite_id = ?")
+        params.append(where.suite_id)
+    if where.status is not None:
+        clauses.append("v.status = ?")
+        params.append(where.status.value)
+    if where.date_from:
+        clauses.append("v.visit_date >= ?")
+        params.append(where.date_from.isoformat())
+    if where.date_to:
+        clauses.append("v.visit_date <= ?")
+        params.append(where.date_to.isoformat())
+    term = where.search.strip().lower()
+    if len(term) >= MIN_INDEXED_SEARCH:
+        # The trigram index finds any substring of three or more characters.
+        clauses.append(
+            "v.id IN (SELECT visit_id FROM visits_search WHERE visits_search MATCH ?)"
+        )
+        params.append('"' + term.replace('"', '""') + '"')
+    elif term:
+        clauses.append("v.search_text LIKE ? ESCAPE '\\'")
+        term = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{term}%")
+    sql = (
+        "SELECT v.id, v.suite_id, v.visit_date, v.arrival_time, v.status, v.detainee_count, "
+        "v.issue_count, coalesce(a.n, 0), v.updated_at FROM visits v LEFT JOIN "
+        "(SELECT visit_id, count(*) AS n FROM amendments WHERE deleted = 0 GROUP BY visit_id)"
+        " a ON a.visit_id = v.id WHERE "
+        + " AND ".join(clauses)
+        + " ORDER BY v.visit_date DESC, v.arrival_time DESC"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    status = {s.value: s for s in VisitStatus}
+    return [
+        VisitSummary(r[0], r[1], r[2], r[3], status[r[4]], r[5], r[6], r[7], r[8])
+        for r in db.execute(sql, params).fetchall()
+    ]
+
+
+def count_visits(db: Queryable) -> int:
+    return int(db.execute("SELECT count(*) FROM visits WHERE deleted = 0").fetchone()[0])

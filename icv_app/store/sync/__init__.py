@@ -1,0 +1,1 @@
+"""Sync bookkeeping in the local store: server copies, pending changes, conflicts, checks."""

@@ -1,0 +1,1 @@
+"""Custody visiting screens: the visits list, the visit form, amendments, submission."""

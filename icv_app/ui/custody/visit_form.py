@@ -1,0 +1,420 @@
+"""The visit report form: its sections in tabs, the problems still to fix, and what a
+volunteer does with a finished report (submit, amend, export as PDF).
+
+Every edit is saved at once (the service coalesces saves on its writer thread) and
+re-validated, so the messages beside the fields are always current and nothing typed is
+lost if the app is killed. Long work (the PDF) runs on a worker thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.validation import Problem, validate
+from icv_app.domain.custody.visit import Amendment, VisitReport
+from icv_app.kinds.custody import VISIT
+from icv_app.services.custody.visits import (
+    SubmitRefused,
+    VisitService,
+    confirmers_needed,
+    submit_problems,
+)
+from icv_app.ui.custody.amendments_panel import AmendmentsPanel, local_time
+from icv_app.ui.custody.autosaver import Autosaver
+from icv_app.ui.custody.form_conditions import ConditionsSection
+from icv_app.ui.custody.form_counts import CountsSection
+from icv_app.ui.custody.form_detainees import DetaineesSection
+from icv_app.ui.custody.form_header import HeaderSection
+from icv_app.ui.custody.form_issues import IssuesSection
+from icv_app.ui.custody.problems_panel import ProblemsPanel, where
+from icv_app.ui.shared.form_section import FormSection
+from icv_app.ui.shared.tasks import run_in_background, when_done
+
+if TYPE_CHECKING:
+    from icv_app.store.changes import StoreChange
+    from icv_app.store.custody.visits import SaveOutcome
+
+
+def write_pdf(
+    report: VisitReport, amendments: list[Amendment], reference: ReferenceData, path: Path
+) -> Path:
+    """Runs on a worker thread; reportlab is imported there, not at start-up."""
+    from icv_app.reports.custody.visit_pdf import write_visit_pdf
+
+    write_visit_pdf(report, amendments, reference, path)
+    return path
+
+
+def pdf_file_name(report: VisitReport, reference: ReferenceData) -> str:
+    h = report.header
+    suite = reference.suite_name(h.suite_id) if h.suite_id else "no-suite"
+    date = h.visit_date.isoformat() if h.visit_date else "undated"
+    slug = "".join(c if c.isalnum() else "-" for c in suite.lower()).strip("-")
+    return f"visit-{date}-{slug}.pdf"
+
+
+class VisitForm(QWidget):
+    """One visit report, editable while a draft.
+
+    Signals:
+        status_message(str): something to tell the user in the status bar.
+        submitted(str): the visit with this id was submitted.
+        amended(str): an amendment was added to the visit with this id.
+        pdf_exported(str): a PDF was written to this path.
+        problems_changed(): validation ran and the messages were updated.
+    """
+
+    status_message = Signal(str)
+    submitted = Signal(str)
+    amended = Signal(str)
+    pdf_exported = Signal(str)
+    problems_changed = Signal()
+
+    def __init__(
+        self,
+        service: VisitService,
+        reference: ReferenceData,
+        export_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.reference = reference
+        self.export_dir = export_dir
+        self.report = VisitReport()
+        self.amendments: list[Amendment] = []
+        self.problems: list[Problem] = []
+        self.read_only = False
+        self.autosaver = Autosaver(service, self)
+        self.autosaver.moved.connect(self._moved)
+        self.dialog: QWidget | None = None  # the dialog or message box open, if any
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("formBanner")
+        self.submit_button = QPushButton("Submit…")
+        self.submit_button.setAccessibleName("Submit the report")
+        self.submit_button.setToolTip("Submit the report (Ctrl+Enter)")
+        self.submit_button.clicked.connect(self.submit)
+        self.amend_button = QPushButton("Add amendment…")
+        self.amend_button.setAccessibleName("Add an amendment")
+        self.amend_button.setToolTip("Correct the submitted report (Ctrl+Shift+A)")
+        self.amend_button.clicked.connect(self.add_amendment)
+        self.pdf_button = QPushButton("Export PDF…")
+        self.pdf_button.setAccessibleName("Export the report as PDF")
+        self.pdf_button.setToolTip("Export the report as PDF (Ctrl+P)")
+        self.pdf_button.clicked.connect(self.export_pdf)
+        top = QHBoxLayout()
+        top.addWidget(self.banner, 1)
+        top.addWidget(self.submit_button)
+        top.addWidget(self.amend_button)
+        top.addWidget(self.pdf_button)
+
+        self.header = HeaderSection(reference)
+        self.counts = CountsSection()
+        self.detainees = DetaineesSection()
+        self.conditions = ConditionsSection()
+        self.issues = IssuesSection()
+        self.sections: list[FormSection] = [
+            self.header, self.counts, self.detainees, self.conditions, self.issues,
+        ]
+        self.amendments_panel = AmendmentsPanel(reference)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Sections of the report")
+        for section in self.sections:
+            self.tabs.addTab(section, section.title)
+            section.changed.connect(self._edited)
+        self.tabs.addTab(self.amendments_panel, AmendmentsPanel.title)
+        self.detainees.changed.connect(self.issues.detainees_changed)
+
+        self.problems_panel = ProblemsPanel()
+        self.problems_panel.go_to.connect(self.go_to)
+        splitter = QSplitter()
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.problems_panel)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([820, 260])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+    # Loading -------------------------------------------------------------------------
+    def load(self, report: VisitReport, amendments: list[Amendment] | None = None) -> None:
+        self.report = report
+        self.amendments = list(amendments or [])
+        for section in self.sections:
+            section.load(report)
+        self._set_read_only(report.is_submitted)
+        self._validate()
+        self.tabs.setCurrentIndex(0)
+
+    def store_changed(self, change: StoreChange) -> None:
+        """A committed change in the store: show the newer copy if this report (or one
+        of its amendments) was changed by someone other than this form."""
+        report = self.report
+        if self.service.origin_of(report) == change.origin:
+            return
+        ours = change.touches("visit", report.id)
+        amended = "amendment" in change.kinds and report.is_submitted
+        if not (ours or amended):
+            return
+        if ours:
+            self.reload("This report was changed by a sync; the newer copy is shown.")
+        else:
+            self.amendments = self.service.amendments(report.id)
+            self.amendments_panel.set_amendments(self.amendments, submitted=True)
+
+    def reload(self, message: str = "") -> None:
+        """Show the report as stored now (it changed elsewhere), on the same tab."""
+        from icv_app.store.custody.visits import VisitNotFound
+
+        tab = self.tabs.currentIndex()
+        try:
+            report = self.service.load(self.report.id)
+        except VisitNotFound:
+            self.status_message.emit("This report is no longer on this laptop.")
+            return
+        self.load(report, self.service.amendments(report.id))
+        self.tabs.setCurrentIndex(tab)
+        if message:
+            self.status_message.emit(message)
+
+    def _moved(self, outcome: SaveOutcome) -> None:
+        if outcome.overruled:
+            fields = ", ".join(VISIT.describe(p) for p in outcome.overruled[:5])
+            text = (
+                "This report was changed elsewhere while you typed. Your other edits are "
+                f"kept; for {fields} the other change was kept: check it."
+            )
+        elif outcome.restored:
+            text = "This draft had been deleted elsewhere; your edit kept it."
+        else:
+            text = "This report was changed elsewhere; your edits were added to that version."
+        self.reload(text)
+
+    def _set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        for section in self.sections:
+            section.set_read_only(read_only)
+        self.submit_button.setEnabled(not read_only)
+        self.submit_button.setVisible(not self.report.is_submitted)
+        self.amend_button.setVisible(self.report.is_submitted)
+        self.amendments_panel.set_amendments(self.amendments, self.report.is_submitted)
+        self.problems_panel.setVisible(not self.report.is_submitted)
+        self._update_banner()
+
+    def _update_banner(self) -> None:
+        r = self.report
+        suite = self.reference.suite_name(r.header.suite_id) if r.header.suite_id else ""
+        date = r.header.visit_date.strftime("%a %d %b %Y") if r.header.visit_date else ""
+        what = " — ".join(p for p in (suite, date) if p) or "New visit"
+        if r.is_submitted:
+            when = local_time(r.submitted_at) if r.submitted_at else ""
+            state = (
+                f"Submitted {when}. The report is read-only; corrections are added as "
+                "amendments."
+            )
+        else:
+            state = "Draft, saved as you type."
+            if r.reopened:
+                last = r.reopened[-1]
+                state += (
+                    f" Reopened {local_time(last.at)} because the server refused it: "
+                    f"{html.escape(last.reason)} Correct it and submit again."
+                )
+        self.banner.setText(f"<b>{html.escape(what)}</b><br>{state}")
+
+    # Editing -------------------------------------------------------------------------
+    def _edited(self) -> None:
+        if self.read_only:
+            return
+        self.autosaver.save(self.report)
+        self._validate()
+        self._update_banner()
+
+    def _validate(self) -> None:
+        self.problems = [] if self.report.is_submitted else validate(self.report)
+        for section in self.sections:
+            section.show_problems(self.problems)
+        self.problems_panel.set_problems(self.problems, self.report.is_submitted)
+        self.problems_changed.emit()
+
+    def cell_message(self, path: str) -> str:
+        """The message shown beside the field with this path ("" if none or not shown)."""
+        for section in self.sections:
+            cell = section.cells.get(path)
+            if cell is not None:
+                return cell.message_text()
+        for section in (self.detainees, self.issues):
+            parts = path.split(".", 1)
+            if parts[0].startswith(section.prefix + "[") and len(parts) == 2:
+                index = int(parts[0][len(section.prefix) + 1 : -1])
+                if section.current_index == index:
+                    cell = section.editor.cells.get(parts[1])
+                    if cell is not None:
+                        return cell.message_text()
+        return ""
+
+    def go_to(self, path: str) -> None:
+        """Show the section holding the field with this path and focus its input."""
+        for section in self.sections:
+            if path in section.cells or (
+                isinstance(section, DetaineesSection | IssuesSection)
+                and path.startswith(section.prefix + "[")
+            ):
+                self.tabs.setCurrentWidget(section)
+                section.focus_field(path)
+                return
+        if path == "confirmed_by":
+            self.tabs.setCurrentWidget(self.header)
+            self.header.focus_field("header.visitors")
+
+    def add_detainee(self) -> None:
+        if self.read_only:
+            return
+        self.tabs.setCurrentWidget(self.detainees)
+        self.detainees.add_item()
+
+    def add_issue(self) -> None:
+        if self.read_only:
+            return
+        self.tabs.setCurrentWidget(self.issues)
+        self.issues.add_item()
+
+    # Submitting ----------------------------------------------------------------------
+    def submit(self) -> None:
+        if self.read_only:
+            return
+        problems = submit_problems(self.report, confirmers_needed(self.report))
+        if problems:
+            self._show_refusal(problems)
+            return
+        from icv_app.ui.custody.submit_dialog import SubmitDialog
+
+        dialog = SubmitDialog(self.report, self.reference, self)
+        dialog.accepted.connect(lambda: self._confirmed(dialog.confirmed_by()))
+        dialog.finished.connect(dialog.deleteLater)
+        self._open(dialog)
+
+    def _confirmed(self, confirmed_by: list[str]) -> None:
+        try:
+            future = self.service.submit(self.report, confirmed_by)
+        except SubmitRefused as refused:
+            self._show_refusal(refused.problems)
+            return
+        self._set_read_only(True)
+        self.status_message.emit("Submitting…")
+        when_done(future, self, self._submitted, self._submit_failed)
+
+    def _submitted(self, report: VisitReport) -> None:
+        self.load(report, self.amendments)
+        self.status_message.emit("Report submitted.")
+        self.submitted.emit(report.id)
+
+    def _submit_failed(self, exc: BaseException) -> None:
+        from icv_app.store.custody.visits import RecordMoved
+
+        self._set_read_only(False)
+        if isinstance(exc, RecordMoved):
+            self.reload()
+        self._message(QMessageBox.Icon.Critical, "The report was not submitted", str(exc))
+
+    def _show_refusal(self, problems: list[Problem]) -> None:
+        lines = "\n".join(f"• {where(p.field)}: {p.message}" for p in problems)
+        self._message(
+            QMessageBox.Icon.Warning,
+            "The report cannot be submitted yet",
+            f"Fix these first (they are also listed under Problems):\n\n{lines}",
+        )
+        if problems:
+            self.go_to(problems[0].field)
+
+    def _message(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        box = QMessageBox(icon, title, title, QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText(text)
+        box.finished.connect(box.deleteLater)
+        self._open(box)
+
+    def _open(self, dialog: QWidget) -> None:
+        """Open window-modal and take the keyboard focus (Escape closes it)."""
+        self.dialog = dialog
+        # Back to the form when it closes (window managers mostly do this anyway).
+        dialog.finished.connect(lambda _result: self.window().activateWindow())  # type: ignore[attr-defined]
+        dialog.open()  # type: ignore[attr-defined]
+        dialog.activateWindow()
+
+    # Amending ------------------------------------------------------------------------
+    def add_amendment(self) -> None:
+        if not self.report.is_submitted:
+            return
+        from icv_app.ui.custody.amendment_dialog import AmendmentDialog
+
+        dialog = AmendmentDialog(self.report, self.reference, self)
+        dialog.accepted.connect(lambda: self._amend(*dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        self._open(dialog)
+
+    def _amend(self, reason: str, text: str, author_id: str) -> None:
+        future = self.service.add_amendment(self.report.id, reason, text, author_id)
+        self.status_message.emit("Saving the amendment…")
+        when_done(future, self, self._amended, self._amend_failed)
+
+    def _amended(self, amendment: Amendment) -> None:
+        if amendment.visit_id != self.report.id:
+            return
+        self.amendments = self.service.amendments(self.report.id)
+        self.amendments_panel.set_amendments(self.amendments, submitted=True)
+        self.tabs.setCurrentWidget(self.amendments_panel)
+        self.status_message.emit("Amendment added.")
+        self.amended.emit(self.report.id)
+
+    def _amend_failed(self, exc: BaseException) -> None:
+        self._message(QMessageBox.Icon.Critical, "The amendment was not saved", str(exc))
+
+    # PDF -------------------------------------------------------------------------------
+    def export_pdf(self) -> None:
+        folder = self.export_dir or Path.home()
+        suggested = str(folder / pdf_file_name(self.report, self.reference))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export visit report as PDF", suggested, "PDF documents (*.pdf)"
+        )
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() != ".pdf":
+            target = target.with_suffix(".pdf")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A snapshot: the worker must not read a report the user is still editing.
+        future = run_in_background(
+            write_pdf, copy.deepcopy(self.report), list(self.amendments), self.reference, target
+        )
+        self.status_message.emit(f"Writing {target.name}…")
+        when_done(future, self, self._exported, self._export_failed)
+
+    def _exported(self, path: Path) -> None:
+        self.status_message.emit(f"PDF saved to {path}")
+        self.pdf_exported.emit(str(path))
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self._message(QMessageBox.Icon.Critical, "The PDF was not written", str(exc))

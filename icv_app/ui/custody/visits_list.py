@@ -1,0 +1,377 @@
+"""The list of visits: a table model over the store's summaries, and the page with its
+filters (suite, status, dates, search).
+
+The model holds plain :class:`VisitSummary` rows and formats only the cells Qt asks for,
+so ten thousand visits cost one query and no widget per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.status import VisitStatus
+from icv_app.store.custody.visit_list import VisitFilter, VisitSummary
+from icv_app.ui.shared.input_widgets import ChoiceCombo
+
+COLUMNS = ("Date", "Arrival", "Suite", "Status", "Detainees", "Issues", "Amendments")
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+if TYPE_CHECKING:
+    from icv_app.services.custody.visits import VisitService
+
+SEARCH_DELAY_MS = 250
+# Rows read before the first window is shown; the rest follow once it is painted.
+FIRST_PAGE_ROWS = 200
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def display_date(iso: str | None) -> str:
+    if not iso:
+        return "No date"
+    try:
+        return dt.date.fromisoformat(iso).strftime("%a %d %b %Y")
+    except ValueError:
+        return iso
+
+
+class VisitsTableModel(QAbstractTableModel):
+    def __init__(self, reference: ReferenceData, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[VisitSummary] = []
+        self._suite_names = {s.id: s.name for s in reference.suites}
+
+    def set_rows(self, rows: list[VisitSummary]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return display_date(row.visit_date)
+            if column == 1:
+                return row.arrival_time or ""
+            if column == 2:
+                return self._suite_names.get(row.suite_id, row.suite_id) or "No suite"
+            if column == 3:
+                return row.status.label
+            if column == 4:
+                return row.detainee_count
+            if column == 5:
+                return row.issue_count
+            return row.amendment_count
+        if role == ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        keys = {
+            0: lambda r: (r.visit_date or "", r.arrival_time or ""),
+            1: lambda r: r.arrival_time or "",
+            2: lambda r: self._suite_names.get(r.suite_id, r.suite_id),
+            3: lambda r: r.status.value,
+            4: lambda r: r.detainee_count,
+            5: lambda r: r.issue_count,
+            6: lambda r: r.amendment_count,
+        }
+        self.layoutAboutToBeChanged.emit()
+        self.rows.sort(key=keys[column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
+    def row_of(self, visit_id: str) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == visit_id), -1)
+
+
+class DateFilter(QDateEdit):
+    def __init__(self, accessible: str) -> None:
+        super().__init__()
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("dd MMM yyyy")
+        self.setDate(QDate.currentDate())
+        self.setAccessibleName(accessible)
+
+    def value(self) -> dt.date:
+        d = self.date()
+        return dt.date(d.year(), d.month(), d.day())
+
+
+class VisitsListPage(QWidget):
+    """The visits and their filters.
+
+    Signals:
+        open_requested(str): the user asked to open the visit with this id.
+        populated(): the rows reflect the current filter.
+        selection_changed(): another visit (or none) is selected.
+    """
+
+    open_requested = Signal(str)
+    populated = Signal()
+    selection_changed = Signal()
+
+    def __init__(
+        self,
+        service: VisitService | None,
+        reference: ReferenceData,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.reference = reference
+        self.is_populated = False
+        self.is_complete = False  # every row of the current filter is in the model
+
+        self.suite = ChoiceCombo(
+            [("All suites", None)] + [(s.name, s.id) for s in reference.suites]
+        )
+        self.suite.setAccessibleName("Filter by suite")
+        self.status = ChoiceCombo(
+            [("All", None), ("Drafts", VisitStatus.DRAFT), ("Submitted", VisitStatus.SUBMITTED)]
+        )
+        self.status.setAccessibleName("Filter by status")
+        self.any_date = QCheckBox("Any &date")
+        self.any_date.setChecked(True)
+        self.any_date.setAccessibleName("Any date")
+        self.date_from = DateFilter("Visits from")
+        self.date_to = DateFilter("Visits up to")
+        self.date_from.setDate(QDate.currentDate().addMonths(-3))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Custody number, issue text or officer")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search visits")
+
+        filters = QHBoxLayout()
+        for caption, widget in (
+            ("S&uite:", self.suite),
+            ("S&tatus:", self.status),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addSpacing(8)
+        filters.addWidget(self.any_date)
+        from_label = QLabel("&From:")
+        from_label.setBuddy(self.date_from)
+        to_label = QLabel("T&o:")
+        to_label.setBuddy(self.date_to)
+        filters.addWidget(from_label)
+        filters.addWidget(self.date_from)
+        filters.addWidget(to_label)
+        filters.addWidget(self.date_to)
+        filters.addSpacing(8)
+        search_label = QLabel("&Search:")
+        search_label.setBuddy(self.search)
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 1)
+
+        self.model = VisitsTableModel(reference, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Visits")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(False)
+        self.table.setWordWrap(False)
+        vertical = self.table.verticalHeader()
+        vertical.setVisible(False)
+        # Fixed row heights: the view never measures ten thousand rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._sort_by)
+        for column, width in enumerate((130, 70, 0, 90, 85, 70, 100)):
+            if width:
+                self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._activated)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda *_: self.selection_changed.emit()
+        )
+
+        self.count_label = QLabel()
+        self.empty_label = QLabel(
+            "No visits yet. Press Ctrl+N to record a new visit."
+        )
+        self.empty_label.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(filters)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.suite.value_changed.connect(lambda _v: self.refresh())
+        self.status.value_changed.connect(lambda _v: self.refresh())
+        self.any_date.toggled.connect(self._dates_toggled)
+        self.date_from.dateChanged.connect(lambda _d: self._date_changed())
+        self.date_to.dateChanged.connect(lambda _d: self._date_changed())
+        self._dates_toggled(True)
+        self._sort_column = 0
+        self._sort_order = Qt.SortOrder.DescendingOrder
+
+    # Filtering -------------------------------------------------------------------------
+    def current_filter(self) -> VisitFilter:
+        dates = not self.any_date.isChecked()
+        return VisitFilter(
+            suite_id=self.suite.value(),
+            status=self.status.value(),
+            date_from=self.date_from.value() if dates else None,
+            date_to=self.date_to.value() if dates else None,
+            search=self.search.text(),
+        )
+
+    def _dates_toggled(self, any_date: bool) -> None:
+        self.date_from.setEnabled(not any_date)
+        self.date_to.setEnabled(not any_date)
+        if self.is_populated:
+            self.refresh()
+
+    def _date_changed(self) -> None:
+        if not self.any_date.isChecked():
+            self.refresh()
+
+    def refresh(self, first_page: bool = False) -> None:
+        """Query the store with the current filter, keeping the selected visit selected.
+
+        With ``first_page`` (at start-up) only the newest screenfuls are read now and the
+        rest right after the window is painted, so a large profile opens as fast as a
+        small one; the count shown is the true total from the start.
+        """
+        self._search_timer.stop()
+        if self.service is None:
+            return  # not open yet: set_service() lists the visits
+        selected = self.selected_id()
+        where = self.current_filter()
+        limit = FIRST_PAGE_ROWS if first_page else None
+        rows = self.service.list(where, limit)
+        self.model.set_rows(rows)
+        if self._sort_column != 0 or self._sort_order != Qt.SortOrder.DescendingOrder:
+            self.model.sort(self._sort_column, self._sort_order)
+        unfiltered = where == VisitFilter(search=where.search) and not where.search.strip()
+        partial = limit is not None and len(rows) == limit
+        self.is_complete = not partial
+        if partial:
+            QTimer.singleShot(0, self._load_rest)
+        # Unfiltered and complete, the rows are the total: one query, not two.
+        total = len(rows) if unfiltered and not partial else self.service.count()
+        self.empty_label.setVisible(total == 0)
+        shown = len(rows)
+        if shown == total:
+            self.count_label.setText(f"{total:,} visit{'s' if total != 1 else ''}")
+        else:
+            self.count_label.setText(f"Showing {shown:,} of {total:,} visits")
+        if selected is not None:
+            self.select(selected)
+        elif rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                self.table.selectionModel().SelectionFlag.ClearAndSelect
+                | self.table.selectionModel().SelectionFlag.Rows,
+            )
+        self.is_populated = True
+        self.populated.emit()
+
+    def set_service(self, service: VisitService) -> None:
+        self.service = service
+        self.refresh(first_page=True)
+
+    def _load_rest(self) -> None:
+        if not self.is_complete:  # a filter change may have loaded everything already
+            self.refresh()
+
+    def _sort_by(self, column: int) -> None:
+        if column == self._sort_column:
+            self._sort_order = (
+                Qt.SortOrder.AscendingOrder
+                if self._sort_order == Qt.SortOrder.DescendingOrder
+                else Qt.SortOrder.DescendingOrder
+            )
+        else:
+            self._sort_column = column
+            self._sort_order = Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(column, self._sort_order)
+        self.model.sort(column, self._sort_order)
+
+    # Selection -------------------------------------------------------------------------
+    def selected_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        value: str = self.model.data(index, ID_ROLE)
+        return value
+
+    def selected_summary(self) -> VisitSummary | None:
+        index = self.table.currentIndex()
+        return self.model.rows[index.row()] if index.isValid() else None
+
+    def select(self, visit_id: str) -> bool:
+        row = self.model.row_of(visit_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        selection = self.table.selectionModel()
+        selection.setCurrentIndex(
+            index, selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_requested.emit(self.model.data(index, ID_ROLE))

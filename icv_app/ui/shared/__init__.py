@@ -1,0 +1,1 @@
+"""What every UI area uses: background tasks, inputs, form building blocks, store events."""

@@ -1,0 +1,1 @@
+"""The application shell: starting Qt, the main window and the passphrase prompt."""

@@ -1,0 +1,401 @@
+"""The main window: the visits list, the visit form (created on first use), the menus
+with every keyboard shortcut, and the status bar that says whether work is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.status import VisitStatus
+from icv_app.ui.custody.visits_list import VisitsListPage, display_date
+from icv_app.ui.shared.tasks import when_done
+
+if TYPE_CHECKING:
+    from icv_app.services.custody.visits import VisitService
+    from icv_app.services.sync import SyncStatus
+    from icv_app.store.changes import StoreChange
+    from icv_app.ui.custody.visit_form import VisitForm
+    from icv_app.ui.shared.store_events import StoreEvents
+    from icv_app.ui.sync.sync_controller import SyncController
+
+SAVED_STYLE = "color: #1b5e20;"
+SAVING_STYLE = "color: #5f6368;"
+ERROR_STYLE = "color: #b3261e; font-weight: bold;"
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    list_populated(): the visits list shows the rows of the current filter.
+    draft_deleted(str): a draft was deleted (it can be restored with Undo).
+    draft_restored(str): a deleted draft was restored.
+    form_opened(str): the visit with this id is shown in the form.
+    """
+
+    list_populated = Signal()
+    draft_deleted = Signal(str)
+    draft_restored = Signal(str)
+    form_opened = Signal(str)
+
+    def __init__(
+        self,
+        service: VisitService | None,
+        reference: ReferenceData,
+        export_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        # Without a service the window shows at once and the store is attached (attach())
+        # as soon as it is open: the keyring and the database never delay the first paint.
+        self._service = service
+        self.reference = reference
+        self.export_dir = export_dir
+        self.setWindowTitle("Custody visits — icv-app")
+        self.resize(1180, 760)
+        self._form: VisitForm | None = None
+        self._undo_visit_id: str | None = None
+        # Set by attach_sync() once the store is open (the sync modules load after that).
+        self.sync: SyncController | None = None
+
+        self.visits = VisitsListPage(service, reference)
+        self.visits.populated.connect(self.list_populated)
+        self.visits.open_requested.connect(self.open_visit)
+        self.visits.selection_changed.connect(self._update_actions)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.visits)
+        self.setCentralWidget(self.pages)
+
+        self.save_state = QLabel()
+        self.save_state.setAccessibleName("Save state")
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setAccessibleName("Undo delete draft")
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self.statusBar().addPermanentWidget(self.undo_button)
+        self.statusBar().addPermanentWidget(self.save_state)
+
+        self._events: StoreEvents | None = None
+        self._build_actions()
+        if service is not None:
+            self._listen(service)
+            self.visits.refresh(first_page=True)
+        else:
+            self.statusBar().showMessage("Opening your visit reports…")
+        self._update_actions()
+        self.sync_status_changed(None)
+
+    @property
+    def service(self) -> VisitService:
+        if self._service is None:
+            raise RuntimeError("the local store is not open yet")
+        return self._service
+
+    def attach(self, service: VisitService) -> None:
+        """Use the store now open: list its visits and enable what needs it."""
+        self._service = service
+        self._listen(service)
+        self.visits.set_service(service)
+        self.statusBar().clearMessage()
+        self._update_actions()
+
+    def _listen(self, service: VisitService) -> None:
+        """Screens follow the store: every committed change reaches them here."""
+        from icv_app.ui.shared.store_events import StoreEvents
+
+        if self._events is None:
+            self._events = StoreEvents(service.store.changes, self)
+            self._events.changed.connect(self._store_changed)
+
+    def _store_changed(self, change: StoreChange) -> None:
+        if not ({"visit", "amendment"} & change.kinds):
+            return
+        if self.pages.currentWidget() is self.visits:
+            self.visits.refresh()
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            self._form.store_changed(change)
+        self._local_change()
+
+    @property
+    def has_service(self) -> bool:
+        return self._service is not None
+
+    def attach_sync(self, controller: SyncController) -> None:
+        """Show sync in the status bar and enable the Sync menu."""
+        self.sync = controller
+        self.statusBar().insertPermanentWidget(0, controller.panel)
+        self.sync_status_changed(controller.status)
+
+    def sync_status_changed(self, status: SyncStatus | None) -> None:
+        """Enable the Sync menu's actions for ``status`` (None: sync not available yet)."""
+        if status is None:
+            for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action,
+                           self.sync_problems_action, self.sign_out_action):
+                action.setEnabled(False)
+            return
+        idle = not status.running
+        self.sign_in_action.setEnabled(idle)
+        self.sync_now_action.setEnabled(
+            idle and status.signed_in and not status.device_revoked
+            and not status.update_required
+        )
+        self.cancel_sync_action.setEnabled(status.running)
+        self.sync_problems_action.setEnabled(True)
+        self.sign_out_action.setEnabled(idle and status.signed_in)
+
+    def _sync_call(self, name: str) -> None:
+        if self.sync is not None:
+            getattr(self.sync, name)()
+
+    def _local_change(self) -> None:
+        if self.sync is not None:
+            self.sync.local_change()
+
+    def close_form(self) -> None:
+        """Back to the list, the open report closed (its data is about to go)."""
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            self.pages.setCurrentWidget(self.visits)
+            self._update_actions()
+
+    @property
+    def is_populated(self) -> bool:
+        return self.visits.is_populated
+
+    # Actions -------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: object, *shortcuts: QKeySequence | str, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action(
+            "&New visit", self.new_visit, QKeySequence.StandardKey.New,
+            tip="Start a report for a visit happening now",
+        )
+        self.export_action = self._action(
+            "&Export PDF…", self.export_pdf, "Ctrl+P", "Ctrl+E",
+            tip="Write the open report as a PDF",
+        )
+        self.close_visit_action = self._action(
+            "&Back to visits", self.show_list, "Ctrl+W", "Alt+Left",
+            tip="Close the report and return to the list of visits",
+        )
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.undo_action = self._action(
+            "&Undo delete draft", self.undo_delete, QKeySequence.StandardKey.Undo
+        )
+        self.delete_action = self._action(
+            "&Delete draft", self.delete_selected, QKeySequence.StandardKey.Delete
+        )
+        self.find_action = self._action("&Find visits", self.focus_search, "Ctrl+F")
+        self.add_detainee_action = self._action(
+            "Add &detainee", lambda: self._form_call("add_detainee"), "Ctrl+D"
+        )
+        self.add_issue_action = self._action(
+            "Add &issue", lambda: self._form_call("add_issue"), "Ctrl+I"
+        )
+        self.submit_action = self._action(
+            "&Submit report…", lambda: self._form_call("submit"), "Ctrl+Return", "Ctrl+Enter"
+        )
+        self.amend_action = self._action(
+            "Add &amendment…", lambda: self._form_call("add_amendment"), "Ctrl+Shift+A"
+        )
+
+        self.sign_in_action = self._action(
+            "Sign &in…", lambda: self._sync_call("sign_in"),
+            tip="Sign this laptop in to your scheme's central store",
+        )
+        self.sync_now_action = self._action(
+            "&Sync now", lambda: self._sync_call("sync_now"), "F5", "Ctrl+Shift+S",
+            tip="Send and receive changes now, in the background",
+        )
+        self.cancel_sync_action = self._action(
+            "&Cancel sync", lambda: self._sync_call("cancel"),
+            tip="Stop the running sync; what was already sent is kept",
+        )
+        self.sync_problems_action = self._action(
+            "Sync &problems…", lambda: self._sync_call("show_problems"),
+            tip="Records the server refused, and conflicts to resolve",
+        )
+        self.sign_out_action = self._action(
+            "Sign &out", lambda: self._sync_call("sign_out"),
+            tip="Forget this laptop's access; the reports stay on it",
+        )
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.new_action, self.export_action, self.close_visit_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        for action in (self.undo_action, self.delete_action, self.find_action):
+            edit_menu.addAction(action)
+        visit_menu = menus.addMenu("&Visit")
+        for action in (
+            self.add_detainee_action, self.add_issue_action, self.submit_action,
+            self.amend_action,
+        ):
+            visit_menu.addAction(action)
+        sync_menu = menus.addMenu("S&ync")
+        for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action):
+            sync_menu.addAction(action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sync_problems_action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sign_out_action)
+
+    def _update_actions(self) -> None:
+        on_form = self._form is not None and self.pages.currentWidget() is self._form
+        form = self._form if on_form else None
+        editable = form is not None and not form.read_only
+        summary = self.visits.selected_summary() if not on_form else None
+        self.export_action.setEnabled(form is not None)
+        self.close_visit_action.setEnabled(on_form)
+        self.add_detainee_action.setEnabled(editable)
+        self.add_issue_action.setEnabled(editable)
+        self.submit_action.setEnabled(editable)
+        self.amend_action.setEnabled(form is not None and form.report.is_submitted)
+        self.delete_action.setEnabled(
+            summary is not None and summary.status is VisitStatus.DRAFT
+        )
+        self.undo_action.setEnabled(not on_form and self._undo_visit_id is not None)
+        self.find_action.setEnabled(not on_form)
+        self.new_action.setEnabled(self._service is not None)
+
+    def _form_call(self, name: str) -> None:
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            getattr(self._form, name)()
+
+    # The form ------------------------------------------------------------------------
+    @property
+    def form(self) -> VisitForm:
+        """The visit form, built on first use (start-up does not pay for it)."""
+        if self._form is None:
+            from icv_app.ui.custody.visit_form import VisitForm
+
+            form = VisitForm(self.service, self.reference, self.export_dir)
+            form.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            form.autosaver.saving.connect(lambda: self._save_state("Saving…", SAVING_STYLE))
+            form.autosaver.saved.connect(lambda: self._save_state("Saved", SAVED_STYLE))
+            form.autosaver.saved.connect(self._local_change)
+            form.autosaver.failed.connect(lambda text: self._save_state(text, ERROR_STYLE))
+            form.submitted.connect(lambda _id: self._update_actions())
+            form.amended.connect(lambda _id: self._update_actions())
+            form.submitted.connect(lambda _id: self._local_change())
+            form.amended.connect(lambda _id: self._local_change())
+            self.pages.addWidget(form)
+            self._form = form
+        return self._form
+
+    def _save_state(self, text: str, style: str) -> None:
+        self.save_state.setText(text)
+        self.save_state.setStyleSheet(style)
+
+    def new_visit(self) -> None:
+        """A draft dated now, saved at once, opened in the form."""
+        report, saved = self.service.new_visit()
+        form = self.form
+        form.load(report, [])
+        form.autosaver.track(saved)
+        self._show_form(report.id)
+
+    def open_visit(self, visit_id: str) -> None:
+        try:
+            report = self.service.load(visit_id)
+        except KeyError as exc:
+            QMessageBox.warning(self, "Visit not found", str(exc))
+            self.visits.refresh()
+            return
+        form = self.form
+        form.load(report, self.service.amendments(visit_id))
+        self._save_state("", SAVED_STYLE)
+        self._show_form(visit_id)
+
+    def _show_form(self, visit_id: str) -> None:
+        form = self.form
+        self.pages.setCurrentWidget(form)
+        self._hide_undo()
+        self._update_actions()
+        form.header.suite.setFocus()
+        self.form_opened.emit(visit_id)
+
+    def show_list(self) -> None:
+        if self.pages.currentWidget() is self.visits:
+            return
+        current = self._form.report.id if self._form is not None else None
+        self.pages.setCurrentWidget(self.visits)
+        self.visits.refresh()
+        if current is not None:
+            self.visits.select(current)
+        self.visits.table.setFocus()
+        self._update_actions()
+
+    def focus_search(self) -> None:
+        self.show_list()
+        self.visits.search.setFocus()
+        self.visits.search.selectAll()
+
+    def export_pdf(self) -> None:
+        self._form_call("export_pdf")
+
+    # Deleting drafts -----------------------------------------------------------------
+    def delete_selected(self) -> None:
+        summary = self.visits.selected_summary()
+        if summary is None or summary.status is not VisitStatus.DRAFT:
+            return
+        suite = self.reference.suite_name(summary.suite_id) or "no suite"
+        label = f"{display_date(summary.visit_date)}, {suite}"
+
+        def deleted(_result: object) -> None:
+            self._undo_visit_id = summary.id
+            self.visits.refresh()
+            self.statusBar().showMessage(f"Deleted the draft of {label}. Ctrl+Z undoes it.")
+            self.undo_button.show()
+            self._update_actions()
+            self._local_change()
+            self.draft_deleted.emit(summary.id)
+
+        when_done(self.service.delete_draft(summary.id), self, deleted, self._failed)
+
+    def undo_delete(self) -> None:
+        visit_id = self._undo_visit_id
+        if visit_id is None:
+            return
+
+        def restored(_result: object) -> None:
+            self._hide_undo()
+            self.visits.refresh()
+            self.visits.select(visit_id)
+            self.statusBar().showMessage("Draft restored.", 8000)
+            self._update_actions()
+            self._local_change()
+            self.draft_restored.emit(visit_id)
+
+        when_done(self.service.restore_draft(visit_id), self, restored, self._failed)
+
+    def _hide_undo(self) -> None:
+        self._undo_visit_id = None
+        self.undo_button.hide()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._save_state(str(exc), ERROR_STYLE)
+        self.statusBar().showMessage(str(exc))
+

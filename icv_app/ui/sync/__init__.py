@@ -1,0 +1,1 @@
+"""Sync screens: the controller, the status panel, sign-in, conflicts, refused records."""
