@@ -306,3 +306,22 @@ def test_search_finds_any_part_of_a_custody_number_issue_or_officer(store, refer
         target.id]
     write(store, lambda db: db.execute("DELETE FROM visits WHERE id = ?", [target.id]))
     assert vs.list_visits(store.reader, vs.VisitFilter(search="9876/2")) == []
+
+
+def test_a_value_this_version_shows_as_its_default_survives_a_save_outside_a_form(
+    store, reference
+):
+    """The same as through a form, for a report read and saved by a command (or the sync
+    tests' laptops): the session it adopts must compare against what was shown."""
+    report = next(generate_visits(reference, 1, seed=6, today=dt.date(2026, 11, 1)))
+    report.status, report.submitted_at = VisitStatus.DRAFT, None
+    body = to_dict(report)
+    body["header"]["mode"] = "hologram"
+    write(store, lambda db: sr.apply_changes(
+        db, [sr.IncomingChange("visit", report.id, 2, False, body)], 2))
+    shown = vs.load_visit(store.reader, report.id)
+    shown.header.officer_in_charge = "PS 2718"
+    write(store, lambda db: vs.save_visit(db, shown))
+    [out] = sr.pending(store.reader)
+    assert out.body["header"]["mode"] == "hologram"
+    assert out.body["header"]["officer_in_charge"] == "PS 2718"

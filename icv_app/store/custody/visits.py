@@ -97,9 +97,17 @@ def load_for_edit(db: Queryable, visit_id: str) -> tuple[VisitReport, EditSessio
     ).fetchone()
     if row is None:
         raise VisitNotFound(visit_id)
-    raw = json.loads(row[0])
+    return _session_from(visit_id, int(row[1]), json.loads(row[0]))
+
+
+def _session_from(
+    visit_id: str, rev: int, raw: dict[str, Any]
+) -> tuple[VisitReport, EditSession]:
+    """The report this version shows for a stored body, and a session that remembers
+    both. ``shown`` is the report as a dict, defaults included, so an edit is told apart
+    from a value this version could only show as its default."""
     report = VISIT.structure(raw)
-    return report, EditSession(visit_id, int(row[1]), raw, to_dict(report))
+    return report, EditSession(visit_id, rev, raw, to_dict(report))
 
 
 def save_edit(
@@ -184,8 +192,7 @@ def _session_now(db: Queryable, visit_id: str) -> EditSession:
     row = db.execute("SELECT body, rev FROM visits WHERE id = ?", [visit_id]).fetchone()
     if row is None:
         return EditSession(visit_id)
-    raw = json.loads(row[0])
-    return EditSession(visit_id, int(row[1]), raw, VISIT.readable(raw))
+    return _session_from(visit_id, int(row[1]), json.loads(row[0]))[1]
 
 
 def save_row(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
