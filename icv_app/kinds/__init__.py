@@ -12,7 +12,8 @@ import re
 
 from icv_app.kinds.base import Author, Derived, FieldInfo, Kind, Problem, Relation, Unreadable
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"  # also the wire's pattern for a record type
+_NAME = re.compile(NAME_PATTERN)
 _KINDS: dict[str, Kind] = {}
 
 
@@ -64,6 +65,7 @@ def _register_builtin() -> None:
 _register_builtin()
 
 __all__ = [
+    "NAME_PATTERN",
     "Author",
     "Derived",
     "FieldInfo",

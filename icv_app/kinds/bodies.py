@@ -47,18 +47,12 @@ _NO = (False, None)
 Reader = Callable[[Any, "list[str] | None", str], tuple[bool, Any]]
 
 
-def _project(
-    value: Any, tp: Any, lost: list[str] | None = None, path: str = ""
-) -> tuple[bool, Any]:
-    """(can this version hold it, the part it can hold). ``lost`` collects the paths of
-    known fields, list items and map entries that had to be left out."""
-    return _reader(tp)(value, lost, path)
-
-
 @functools.cache
 def _reader(tp: Any) -> Reader:
     """A reader for values of ``tp``, built once per type: the type is taken apart here,
-    not at every value (the server reads every pushed body this way)."""
+    not at every value (the server reads every pushed body this way). A reader returns
+    (can this version hold the value, the part it can hold), and adds to ``lost`` the
+    paths of known fields, list items and map entries it had to leave out."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
@@ -178,7 +172,7 @@ def project(body: Any, cls: type) -> dict[str, Any]:
     cannot be read is left out on its own. Raises :class:`Unreadable` when not even that
     is possible (not an object, or a required field unreadable).
     """
-    ok, projected = _project(body, cls)
+    ok, projected = _reader(cls)(body, None, "")
     if not ok:
         raise Unreadable(f"not a {cls.__name__} this version can read")
     return dict(projected)
@@ -188,21 +182,10 @@ def read_strictly(body: Any, cls: type) -> tuple[dict[str, Any] | None, list[str
     """(the projection, the known fields that had to be left out) in one walk; the
     projection is None when not even that could be read."""
     lost: list[str] = []
-    ok, projected = _project(body, cls, lost)
+    ok, projected = _reader(cls)(body, lost, "")
     if not ok:
         return None, lost or ["(the record)"]
     return dict(projected), lost
-
-
-def unreadable_paths(body: Any, cls: type) -> list[str]:
-    """The known fields (list items, map entries) of ``body`` that a ``cls`` of this
-    version cannot hold: a wrong type, an enum value it does not know. Unknown keys are
-    not listed. The server refuses a body with any (it must be the newest reader)."""
-    lost: list[str] = []
-    ok, _ = _project(body, cls, lost)
-    if not ok:
-        return lost or ["(the record)"]
-    return lost
 
 
 def _is_id_list(*lists: Any) -> bool:

@@ -193,18 +193,6 @@ def retry_held_aside(db: sqlite_utils.Database) -> int:
     return stored
 
 
-def local_state(db: Queryable, kind: Kind, rid: str) -> tuple[int, int] | None:
-    """(rev, base_rev) of our copy, or None."""
-    row = db.execute(f"SELECT rev, base_rev FROM {kind.table} WHERE id = ?", [rid]).fetchone()
-    return (int(row[0]), int(row[1])) if row else None
-
-
-def body_of(db: Queryable, kind: Kind, rid: str) -> tuple[bool, dict[str, Any]] | None:
-    """(deleted, body) of our copy, or None."""
-    row = db.execute(f"SELECT deleted, body FROM {kind.table} WHERE id = ?", [rid]).fetchone()
-    return (bool(row[0]), json.loads(row[1])) if row else None
-
-
 class RecordFinal(Exception):
     """A final record (submitted, or final by its kind's rule once on the server) is not
     changed here either."""

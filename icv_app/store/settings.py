@@ -99,6 +99,3 @@ DEVICE_TOKEN_IN_DB = _text("sync.secret.device_token",
                            "The device token, where the OS has no keyring.")
 
 ACCOUNT = (SERVER_URL, USERNAME, USER_ID, ROLE, DEVICE_ID, DEVICE_NAME, ALLOW_INSECURE)
-ALL: tuple[Setting[object], ...] = (  # type: ignore[assignment]
-    PULL_CURSOR, LAST_SYNCED, *ACCOUNT, DEVICE_TOKEN_IN_DB,
-)

@@ -63,6 +63,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from icv_app.kinds import NAME_PATTERN
 from icv_app.sync.digest import scope_digest as scope_digest
 
 API_PREFIX = "/api/v1"
@@ -86,17 +87,10 @@ class Role(str, Enum):
     ADMIN = "admin"
 
 
-class RecordType(str, Enum):
-    """The built-in kinds of record that sync. Every kind is declared in
-    :mod:`icv_app.kinds` (body type, parent, scope); on the wire a record's ``type`` is the
-    kind's name, so a client or server that does not know a kind still parses the rest
-    (the server refuses that record alone; a laptop keeps it aside)."""
-
-    VISIT = "visit"
-    AMENDMENT = "amendment"
-
-
-KIND_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+# A record's ``type`` on the wire is the name of its kind (icv_app.kinds), so a client or
+# server that does not know a kind still parses the rest: the server refuses that record
+# alone, a laptop keeps it aside.
+KIND_PATTERN = NAME_PATTERN
 
 
 class _Wire(BaseModel):

@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
             self._events.changed.connect(self._store_changed)
 
     def _store_changed(self, change: StoreChange) -> None:
+        """Every committed change: the list, the open form and the sync counts follow it
+        (saves, submissions, amendments, deletions and pulls alike)."""
         if not ({"visit", "amendment"} & change.kinds):
             return
         if self.pages.currentWidget() is self.visits:
@@ -295,12 +297,9 @@ class MainWindow(QMainWindow):
             form.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             form.autosaver.saving.connect(lambda: self._save_state("Saving…", SAVING_STYLE))
             form.autosaver.saved.connect(lambda: self._save_state("Saved", SAVED_STYLE))
-            form.autosaver.saved.connect(self._local_change)
             form.autosaver.failed.connect(lambda text: self._save_state(text, ERROR_STYLE))
             form.submitted.connect(lambda _id: self._update_actions())
             form.amended.connect(lambda _id: self._update_actions())
-            form.submitted.connect(lambda _id: self._local_change())
-            form.amended.connect(lambda _id: self._local_change())
             self.pages.addWidget(form)
             self._form = form
         return self._form
@@ -370,7 +369,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Deleted the draft of {label}. Ctrl+Z undoes it.")
             self.undo_button.show()
             self._update_actions()
-            self._local_change()
             self.draft_deleted.emit(summary.id)
 
         when_done(self.service.delete_draft(summary.id), self, deleted, self._failed)
@@ -386,7 +384,6 @@ class MainWindow(QMainWindow):
             self.visits.select(visit_id)
             self.statusBar().showMessage("Draft restored.", 8000)
             self._update_actions()
-            self._local_change()
             self.draft_restored.emit(visit_id)
 
         when_done(self.service.restore_draft(visit_id), self, restored, self._failed)

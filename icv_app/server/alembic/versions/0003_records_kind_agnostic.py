@@ -39,6 +39,7 @@ def upgrade() -> None:
     )
     records = sa.table(
         "records",
+        sa.column("type", sa.Text),
         sa.column("visit_id", sa.Text),
         sa.column("status", sa.Text),
         sa.column("parent_id", sa.Text),
@@ -51,10 +52,7 @@ def upgrade() -> None:
     )
     op.execute(records.update().where(records.c.status == "submitted").values(final=sa.true()))
     # An amendment is final as soon as the server has it (icv_app.kinds.custody).
-    records_by_type = sa.table("records", sa.column("type", sa.Text),
-                               sa.column("final", sa.Boolean))
-    op.execute(records_by_type.update().where(records_by_type.c.type == "amendment")
-               .values(final=sa.true()))
+    op.execute(records.update().where(records.c.type == "amendment").values(final=sa.true()))
 
     op.drop_index("records_visit", table_name="records")
     # SQLite cannot drop these columns in place everywhere (before 3.35): batch mode
