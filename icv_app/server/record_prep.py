@@ -22,6 +22,9 @@ from icv_app.kinds.bodies import read_strictly
 from icv_app.sync.wire import Problem, PushRecord, PushResult, PushStatus, RejectCode
 
 MAX_BODY_CHARS = 2_000_000
+# Far deeper than any kind's body (a visit's is 5 levels): a body nested deeper could not
+# be sent back out in a pull, and would stop every laptop that pulls it.
+MAX_BODY_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ def prepare(record: PushRecord) -> Prepared:
         return replace(base, rejected=rejected(
             record, RejectCode.INVALID, "A record that is not deleted needs a body."
         ))
+    if _depth_over(record.body, MAX_BODY_DEPTH):
+        return replace(base, rejected=rejected(
+            record, RejectCode.INVALID,
+            f"The record is nested more than {MAX_BODY_DEPTH} levels deep.",
+        ))
     try:
         body = canonical_json(record.body)
     except ValueError:
@@ -97,6 +105,22 @@ def prepare(record: PushRecord) -> Prepared:
         ))
     prepared = replace(base, body=body, content_hash=content_hash(body, False))
     return _check_body(prepared, kind, record.body)
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Is ``value`` nested more than ``limit`` levels of objects and lists? (No recursion:
+    the value is what a client sent.)"""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _check_body(prepared: Prepared, kind: Kind, data: dict[str, Any]) -> Prepared:

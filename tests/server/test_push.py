@@ -264,3 +264,24 @@ def test_roles_without_custody_records_cannot_push_them(server: Server) -> None:
     result = interviewer.push_one(visit_record(draft_visit()))
     assert result["code"] == "forbidden"
     assert "interviewer" in result["reason"]
+
+
+def test_a_body_nested_deeper_than_any_kind_is_refused_and_pulls_keep_working(
+    server: Server,
+) -> None:
+    """One volunteer's raw client sent a draft with an unknown key nested 300 levels deep:
+    it was stored, and every later pull that included it answered 500, for everyone."""
+    volunteer = server.user("vol.alpha")
+    coordinator = server.user("coord.one", "coordinator")
+    deep = visit_record(draft_visit())
+    level = deep["body"]
+    for _ in range(300):
+        level["k"] = {}
+        level = level["k"]
+    result = volunteer.push_one(deep)
+    assert (result["status"], result["code"]) == ("rejected", "invalid")
+    assert "nested" in result["reason"]
+    fine = visit_record(draft_visit())
+    assert volunteer.push_one(fine)["status"] == "accepted"
+    for session in (volunteer, coordinator):
+        assert [c["id"] for c in session.pull_all()] == [fine["id"]]
