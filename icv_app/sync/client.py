@@ -19,7 +19,9 @@ a change it already stored. Every error that reaches the caller is a
 Progress is stored as it is made, so a sync interrupted at any point (cancelled, network
 gone, app killed) loses nothing and the next one carries on. The requests themselves (the
 retries, the typed errors, parsing answers, the server's clock) are
-:mod:`icv_app.sync.http`'s; this module is what the sync does with them.
+:mod:`icv_app.sync.http`'s; what each phase sends and stores is :mod:`icv_app.sync.phases`'s;
+this module signs in and out, holds the credentials, opens the connection and runs the
+phases in order.
 
 All database access goes through ``store.writer``: the client runs on a worker thread.
 """
@@ -28,11 +30,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import random
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 import httpx
@@ -44,41 +44,30 @@ from icv_app.store import changes, settings as st
 from icv_app.store.local_store import LocalStore
 from icv_app.store.records import retry_held_aside
 from icv_app.store.sync import sync_records as sr
-from icv_app.sync import credentials as cred
+from icv_app.sync import credentials as cred, phases
 from icv_app.sync.errors import (
     AccountMismatch,
     AuthFailed,
     NotSignedIn,
-    ProtocolError,
     SyncError,
     UpdateRequired,
 )
 from icv_app.sync.http import HttpSession, RetryPolicy, open_client
+from icv_app.sync.phases import CHECK_PATH, PULL_PATH, PUSH_PATH, SETTINGS_PATH, SyncRun
+from icv_app.sync.progress import ProgressCallback, SyncProgress, SyncSummary
 from icv_app.sync.wire import (
     API_PREFIX,
     DEFAULT_PULL_LIMIT,
     MAX_PUSH_BATCH,
     WIRE_SCHEMA,
-    CheckResponse,
     HealthResponse,
     LoginRequest,
     LoginResponse,
-    PullResponse,
-    PushRecord,
-    PushRequest,
-    PushResponse,
-    PushResult,
-    PushStatus,
-    SchemeSettings,
 )
 
 HEALTH_PATH = "/health"
 LOGIN_PATH = f"{API_PREFIX}/login"
 LOGOUT_PATH = f"{API_PREFIX}/logout"
-PUSH_PATH = f"{API_PREFIX}/sync/push"
-PULL_PATH = f"{API_PREFIX}/sync/pull"
-CHECK_PATH = f"{API_PREFIX}/sync/check"
-SETTINGS_PATH = f"{API_PREFIX}/settings"
 
 # Roles whose laptops purge old submitted reports (the issue: "a volunteer's laptop").
 RETENTION_ROLES = frozenset({"volunteer"})
@@ -88,77 +77,6 @@ T = TypeVar("T")
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Where a running sync is. ``phase`` is one of push, pull, check, repull, retention;
-    ``total`` is None where it is not known in advance (pulling)."""
-
-    phase: str
-    done: int = 0
-    total: int | None = None
-
-    @property
-    def label(self) -> str:
-        names = {
-            "push": "Sending changes",
-            "pull": "Receiving changes",
-            "check": "Checking",
-            "repull": "Re-reading everything from the server",
-            "retention": "Tidying up old reports",
-        }
-        text = names.get(self.phase, self.phase)
-        if self.total:
-            return f"{text} ({self.done} of {self.total})"
-        return f"{text} ({self.done})" if self.done else text
-
-
-ProgressCallback = Callable[[SyncProgress], None]
-
-
-@dataclass
-class SyncSummary:
-    """What one sync did."""
-
-    pushed: int = 0  # records sent (a retried batch counts once)
-    accepted: int = 0
-    duplicates: int = 0  # already stored by an earlier try: success
-    conflicts: int = 0  # push conflicts and pulled changes that met a local edit
-    rejected: int = 0
-    pulled: int = 0
-    purged: int = 0
-    retries: int = 0
-    repulled: bool = False  # the check disagreed and everything was re-read
-    resent: int = 0  # records the server turned out not to have, sent again
-    check_ok: bool | None = None  # None: the server was too busy to compare
-    last_synced: dt.datetime | None = None
-
-    def describe(self) -> str:
-        parts = [
-            f"sent {self.pushed} (accepted {self.accepted}, already there "
-            f"{self.duplicates}, conflicts {self.conflicts}, rejected {self.rejected})",
-            f"received {self.pulled}",
-        ]
-        if self.purged:
-            parts.append(f"removed {self.purged} old submitted reports from this laptop")
-        if self.repulled:
-            parts.append("re-read everything from the server after a mismatch")
-        return "; ".join(parts)
-
-
-@dataclass
-class _Session:
-    """One sync's requests, whose account they are for, and what it did on the way."""
-
-    http: HttpSession
-    account: cred.Account | None
-    progress: ProgressCallback | None
-    summary: SyncSummary = field(default_factory=SyncSummary)
-
-    def report(self, phase: str, done: int = 0, total: int | None = None) -> None:
-        if self.progress is not None:
-            self.progress(SyncProgress(phase, done, total))
 
 
 class SyncClient:
@@ -293,195 +211,27 @@ class SyncClient:
         # Records held aside by an older version of the app may be readable now.
         self._db(retry_held_aside)
         with self._connect(account.server_url, token, cancel) as http:
-            s = _Session(http, account, progress)
-            self._push(s)
-            self._pull(s)
-            s.summary.check_ok = self._check(s)
+            s = SyncRun(http, account, progress, db=self._db, push_batch=self.push_batch,
+                        pull_limit=self.pull_limit, clock=self._clock)
+            phases.push(s)
+            phases.pull(s)
+            s.summary.check_ok = phases.check(s)
             if s.summary.check_ok is False:
-                self._full_repull(s)
-                self._push(s)
-                self._pull(s)
-                s.summary.check_ok = self._check(s)
+                phases.full_repull(s)
+                phases.push(s)
+                phases.pull(s)
+                s.summary.check_ok = phases.check(s)
             if s.summary.check_ok and account.role in RETENTION_ROLES:
-                self._retention(s)
+                phases.retention(s)
         s.summary.retries = http.retries
         now = self._clock()
         self._db(lambda db: st.LAST_SYNCED.set(db, now))
         s.summary.last_synced = now
         return s.summary
 
-    # Phases ---------------------------------------------------------------------------
-    def _push(self, s: _Session) -> None:
-        """Send each unsynced record once. A record edited while this runs (someone is
-        typing) goes with the next sync: pushing every keystroke's rev here would never
-        end."""
-        total = self._db(sr.count_pending)
-        sent: set[tuple[str, str]] = set()
-        done = 0
-        s.report("push", 0, total)
-        while True:
-            s.http.check_cancel()
-            batch = self._db(lambda db: sr.pending(db, self.push_batch, skip=sent))
-            if not batch:
-                return
-            request = PushRequest(
-                records=[
-                    PushRecord(
-                        type=r.type,
-                        id=r.id,  # type: ignore[arg-type]
-                        rev=r.rev,
-                        base_rev=r.base_rev,
-                        deleted=r.deleted,
-                        body=r.body,
-                        modified_at=_parse_time(r.modified_at),
-                    )
-                    for r in batch
-                ]
-            )
-            response = s.http.call(
-                "POST", PUSH_PATH, PushResponse, json=request.model_dump(mode="json")
-            )
-            outcomes = self._outcomes(s, batch, response.results)
-            self._db(functools.partial(sr.record_outcomes, outcomes=outcomes))
-            sent.update((r.type, r.id) for r in batch)
-            done += len(batch)
-            s.summary.pushed += len(batch)
-            s.report("push", done, max(total, done))
-
-    def _outcomes(
-        self, s: _Session, batch: list[sr.OutgoingRecord], results: list[PushResult]
-    ) -> list[sr.PushOutcome]:
-        by_key = {(r.type, r.id.lower(), r.rev): r for r in results}
-        outcomes = []
-        for record in batch:
-            result = by_key.get((record.type, record.id.lower(), record.rev))
-            if result is None:
-                continue  # not answered: stays pending, sent again next time
-            status = result.status
-            if status in (PushStatus.ACCEPTED, PushStatus.DUPLICATE):
-                if status is PushStatus.ACCEPTED:
-                    s.summary.accepted += 1
-                else:
-                    s.summary.duplicates += 1
-                # The first pusher of a new record is its owner.
-                owner = s.account.user_id if s.account and record.base_rev == 0 else None
-                outcomes.append(
-                    sr.PushOutcome(record.type, record.id, record.rev, status.value,
-                                   owner_id=owner)
-                )
-            elif status is PushStatus.CONFLICT:
-                s.summary.conflicts += 1
-                server = result.server
-                outcomes.append(
-                    sr.PushOutcome(
-                        record.type, record.id, record.rev, "conflict",
-                        reason=result.reason or "",
-                        server_rev=server.rev if server else 0,
-                        server_deleted=server.deleted if server else False,
-                        server_body=server.body if server else None,
-                    )
-                )
-            else:
-                s.summary.rejected += 1
-                outcomes.append(
-                    sr.PushOutcome(record.type, record.id, record.rev, "rejected",
-                                   reason=_rejection_text(result),
-                                   code=result.code.value if result.code else None)
-                )
-        return outcomes
-
-    def _pull(
-        self,
-        s: _Session,
-        since: int | None = None,
-        seen: dict[tuple[str, str], tuple[int, bool]] | None = None,
-        phase: str = "pull",
-    ) -> int:
-        """Pull every page after ``since`` (default: the stored cursor); returns how many
-        changes came. ``seen`` collects each record's latest (rev, deleted)."""
-        if since is None:
-            since = self._cursor()
-        count = 0
-        s.report(phase, 0)
-        while True:
-            s.http.check_cancel()
-            page = s.http.call(
-                "GET", PULL_PATH, PullResponse,
-                params={"since": since, "limit": self.pull_limit},
-            )
-            changes = [
-                sr.IncomingChange(c.type, c.id, c.rev, c.deleted, c.body, c.owner_id)
-                for c in page.changes
-            ]
-            next_since = page.next_since
-
-            def apply(db: sqlite_utils.Database, changes: list[sr.IncomingChange] = changes,
-                      next_since: int = next_since) -> int:
-                return sr.apply_changes(db, changes, next_since)
-
-            try:
-                s.summary.conflicts += self._db(apply)
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ProtocolError(
-                    "A change from the server could not be stored on this laptop "
-                    f"({type(exc).__name__}); this version of the app may be too old. "
-                    "Nothing was lost."
-                ) from exc
-            if seen is not None:
-                for c in changes:
-                    seen[(c.type, c.id)] = (c.rev, c.deleted)
-            count += len(changes)
-            s.summary.pulled += len(changes)
-            s.report(phase, count)
-            if not page.has_more or (not changes and next_since <= since):
-                return count
-            since = next_since
-
-    def _check(self, s: _Session) -> bool | None:
-        """Compare what is in scope on the server with what the laptop holds.
-
-        True: they agree; False: they do not (re-pull); None: the server kept moving
-        under us and there was no quiet moment to compare (not an error).
-        """
-        s.report("check")
-        for _ in range(3):
-            s.http.check_cancel()
-            check = s.http.call("GET", CHECK_PATH, CheckResponse)
-            cursor = self._cursor()
-            if check.as_of_seq < cursor:
-                return False  # the server has gone back in time (restored from a backup)
-            if check.as_of_seq > cursor and self._pull(s) > 0:
-                continue  # we have moved past this check's snapshot: ask again
-            local = self._db(sr.synced_digest)
-            return local == (check.count, check.digest)
-        return None
-
-    def _full_repull(self, s: _Session) -> None:
-        """Re-read every record in scope from seq 0. Unsynced local changes are kept
-        (they become conflicts where the server moved on); records the server turns out
-        not to have are marked to be sent again."""
-        s.summary.repulled = True
-        seen: dict[tuple[str, str], tuple[int, bool]] = {}
-        self._pull(s, since=0, seen=seen, phase="repull")
-        user_id = s.account.user_id if s.account else ""
-        resend, _dropped, _forgotten = self._db(lambda db: sr.reconcile(db, seen, user_id))
-        s.summary.resent += resend
-
-    def _retention(self, s: _Session) -> None:
-        s.report("retention")
-        settings = s.http.call("GET", SETTINGS_PATH, SchemeSettings)
-        # The server's clock, where it gave one: a laptop clock that is off must not purge
-        # early (nothing is ordered by client time).
-        now = (s.http.server_now or self._clock()).isoformat()
-        days = settings.retention_days
-        s.summary.purged = self._db(lambda db: sr.purge_retained(db, days, now))
-
     # Plumbing -------------------------------------------------------------------------
     def _db(self, job: Callable[[sqlite_utils.Database], T]) -> T:
         return self.store.writer.submit(job, origin=changes.SYNC).result()
-
-    def _cursor(self) -> int:
-        return self._db(st.PULL_CURSOR.get)
 
     def _credentials(self, required: bool) -> tuple[cred.Account | None, str | None]:
         profile = self.store.profile
@@ -549,17 +299,20 @@ def _holds_synced_records(db: sqlite_utils.Database) -> bool:
     ) or bool(db.execute("SELECT 1 FROM purged LIMIT 1").fetchone())
 
 
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _rejection_text(result: PushResult) -> str:
-    text = result.reason or "The server refused this record."
-    if result.problems:
-        text += " " + "; ".join(f"{p.field}: {p.message}" for p in result.problems)
-    return text
+__all__ = [
+    "CHECK_PATH",
+    "HEALTH_PATH",
+    "LOGIN_PATH",
+    "LOGOUT_PATH",
+    "PULL_PATH",
+    "PUSH_PATH",
+    "RETENTION_ROLES",
+    "SETTINGS_PATH",
+    "ProgressCallback",
+    "RetryPolicy",
+    "SyncClient",
+    "SyncProgress",
+    "SyncSummary",
+    "purge_local_data",
+    "utc_now",
+]
