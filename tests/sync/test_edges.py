@@ -16,7 +16,7 @@ import pytest
 from icv_app.services.sync import SyncService
 from icv_app.store.custody import visits as vs
 from icv_app.store.sync import sync_records as sr
-from icv_app.store.sync.sync_records import ResolutionRefused
+from icv_app.store.sync.conflicts import ResolutionRefused
 from icv_app.sync.client import SyncClient
 from icv_app.sync.errors import SyncCancelled
 from tests.sync.conftest import LaptopFactory, Scheme

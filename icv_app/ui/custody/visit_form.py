@@ -9,7 +9,6 @@ lost if the app is killed. Long work (the PDF) runs on a worker thread.
 from __future__ import annotations
 
 import copy
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,13 +35,15 @@ from icv_app.services.custody.visits import (
     confirmers_needed,
     submit_problems,
 )
-from icv_app.ui.custody.amendments_panel import AmendmentsPanel, local_time
+from icv_app.ui.custody.amendments_panel import AmendmentsPanel
 from icv_app.ui.custody.autosaver import Autosaver
+from icv_app.ui.custody.form_banner import banner_text
 from icv_app.ui.custody.form_conditions import ConditionsSection
 from icv_app.ui.custody.form_counts import CountsSection
 from icv_app.ui.custody.form_detainees import DetaineesSection
 from icv_app.ui.custody.form_header import HeaderSection
 from icv_app.ui.custody.form_issues import IssuesSection
+from icv_app.ui.custody.pdf_export import pdf_file_name, write_pdf
 from icv_app.ui.custody.problems_panel import ProblemsPanel, where
 from icv_app.ui.shared.form_section import FormSection
 from icv_app.ui.shared.tasks import run_in_background, when_done
@@ -50,24 +51,6 @@ from icv_app.ui.shared.tasks import run_in_background, when_done
 if TYPE_CHECKING:
     from icv_app.store.changes import StoreChange
     from icv_app.store.custody.visits import SaveOutcome
-
-
-def write_pdf(
-    report: VisitReport, amendments: list[Amendment], reference: ReferenceData, path: Path
-) -> Path:
-    """Runs on a worker thread; reportlab is imported there, not at start-up."""
-    from icv_app.reports.custody.visit_pdf import write_visit_pdf
-
-    write_visit_pdf(report, amendments, reference, path)
-    return path
-
-
-def pdf_file_name(report: VisitReport, reference: ReferenceData) -> str:
-    h = report.header
-    suite = reference.suite_name(h.suite_id) if h.suite_id else "no-suite"
-    date = h.visit_date.isoformat() if h.visit_date else "undated"
-    slug = "".join(c if c.isalnum() else "-" for c in suite.lower()).strip("-")
-    return f"visit-{date}-{slug}.pdf"
 
 
 class VisitForm(QWidget):
@@ -225,25 +208,7 @@ class VisitForm(QWidget):
         self._update_banner()
 
     def _update_banner(self) -> None:
-        r = self.report
-        suite = self.reference.suite_name(r.header.suite_id) if r.header.suite_id else ""
-        date = r.header.visit_date.strftime("%a %d %b %Y") if r.header.visit_date else ""
-        what = " — ".join(p for p in (suite, date) if p) or "New visit"
-        if r.is_submitted:
-            when = local_time(r.submitted_at) if r.submitted_at else ""
-            state = (
-                f"Submitted {when}. The report is read-only; corrections are added as "
-                "amendments."
-            )
-        else:
-            state = "Draft, saved as you type."
-            if r.reopened:
-                last = r.reopened[-1]
-                state += (
-                    f" Reopened {local_time(last.at)} because the server refused it: "
-                    f"{html.escape(last.reason)} Correct it and submit again."
-                )
-        self.banner.setText(f"<b>{html.escape(what)}</b><br>{state}")
+        self.banner.setText(banner_text(self.report, self.reference))
 
     # Editing -------------------------------------------------------------------------
     def _edited(self) -> None:
