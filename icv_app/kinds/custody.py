@@ -129,12 +129,19 @@ VISIT = Kind(
         "header.outcome_note": "Why",
         "header.officer_in_charge": "Officer in charge",
         "header.tact": "TACT detainees present",
+        "header.tact_copy_sent": "Copy sent to the Independent Reviewer",
+        "header.tact_recordings_viewed": "Interview recordings viewed",
+        "header.tact_access_denied_by": "Access to recordings denied by",
         "counts": "Counts",
         "counts.in_custody": "In custody",
+        "counts.offered": "Offered a visit",
+        "counts.accepted": "Accepted and spoken to",
+        "counts.observed": "Observed only",
         "counts.not_offered_reasons": "Reasons not offered",
         "detainees[]": "Detainee",
         "detainees": "Detainees",
         "detainees[].custody_number": "Custody record number",
+        "detainees[].needs_appropriate_adult": "Needs an appropriate adult",
         "detainees[].raised": "What they raised",
         "detainees[].checks": "Welfare checks",
         "detainees[].entitlements": "Rights and entitlements",
@@ -167,7 +174,7 @@ AMENDMENT = Kind(
     columns=_amendment_columns,
     modified_column="created_at",
     push_order=20,
-    labels={"reason": "Reason", "text": "Correction", "visit_id": "Visit"},
+    labels={"reason": "Reason", "text": "Correction", "visit_id": "Amends report"},
 )
 
 KINDS = (VISIT, AMENDMENT)
