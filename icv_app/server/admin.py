@@ -1,4 +1,5 @@
-"""Managing users and devices: the operations behind ``icv-app admin``.
+"""Managing users and devices, lifting sign-in lockouts and pruning the audit log: the
+operations behind ``icv-app admin``.
 
 Each function is one transaction with its audit entry. Usernames are case-insensitive and
 kept lower-case; passwords are stored only as argon2id hashes.
@@ -16,7 +17,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.engine import Connection
 
-from icv_app.server import audit
+from icv_app.server import audit, throttle
 from icv_app.server.audit import CLI_ACTOR, Actor, AuditEntry
 from icv_app.server.storage import devices, read, users, write
 from icv_app.sync.wire import Role
@@ -184,10 +185,103 @@ def reset_password(
             .where(users.c.id == user.id)
             .values(password_hash=password_hash, password_changed_at=now)
         )
+        # Whoever had the old password may have signed in from anywhere: until the owner
+        # signs in again, every address is held to the account's count (throttle.py).
+        forgotten = throttle.forget_addresses(conn, user.id)
         audit.record(
-            conn, AuditEntry("user.password_reset", actor, detail={"user_id": user.id}), now
+            conn,
+            AuditEntry(
+                "user.password_reset",
+                actor,
+                detail={"user_id": user.id, "addresses_forgotten": forgotten},
+            ),
+            now,
         )
     return user
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    user_id: str
+    username: str
+    cleared: int  # sign-in counts removed: the account's own and its (account, address) pairs'
+    refused_while_locked: dict[str, int]
+
+
+def unlock(
+    engine: Engine,
+    username: str,
+    *,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> Unlocked:
+    """Lift every sign-in lockout of an account and forget its failed attempts, from every
+    address. An address's own count (guessing across accounts) is not the account's and
+    stays; it ends by itself within the policy's longest lockout."""
+    now = now or _now()
+    with write(engine) as conn:
+        user = _find_user(conn, username)
+        result = throttle.unlock(conn, user.username)
+        audit.record(
+            conn,
+            AuditEntry(
+                "user.unlocked",
+                actor,
+                detail={
+                    "user_id": user.id,
+                    "cleared": result.cleared,
+                    "refused_while_locked": result.refused_while_locked,
+                },
+            ),
+            now,
+        )
+    return Unlocked(user.id, user.username, result.cleared, result.refused_while_locked)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    cutoff: dt.datetime
+    deleted: int
+
+
+def prune_audit(
+    engine: Engine,
+    *,
+    older_than_days: int | None = None,
+    before: dt.date | None = None,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> Pruned:
+    """Delete audit entries older than ``older_than_days`` days or from before the date
+    ``before`` (UTC), never any from the last ``audit.KEEP_DAYS`` days. The prune itself
+    is logged, with its cutoff and how many entries went."""
+    now = now or _now()
+    if (older_than_days is None) == (before is None):
+        raise AdminError("Say which entries to remove: a number of days or a date.")
+    if older_than_days is not None:
+        cutoff = now - dt.timedelta(days=older_than_days)
+    else:
+        assert before is not None
+        cutoff = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
+    floor = now - dt.timedelta(days=audit.KEEP_DAYS)
+    if cutoff > floor:
+        raise AdminError(
+            f"The audit log always keeps the last {audit.KEEP_DAYS} days: choose "
+            f"{audit.KEEP_DAYS} days or more, or a date no later than "
+            f"{floor.date().isoformat()}. Nothing was removed."
+        )
+    with write(engine) as conn:
+        deleted = audit.prune(conn, cutoff)
+        audit.record(
+            conn,
+            AuditEntry(
+                "audit.pruned",
+                actor,
+                detail={"older_than": cutoff.isoformat(), "deleted": deleted},
+            ),
+            now,
+        )
+    return Pruned(cutoff, deleted)
 
 
 def _device_query() -> Select[Any]:

@@ -4,6 +4,10 @@ Sign-in checks the password (argon2id), registers the laptop as a device and han
 random token once; the server keeps only its SHA-256. Every later call presents the token
 as a bearer token. A revoked device, a disabled account and an unknown token each get a
 401 whose ``error`` says which, so the app can tell the person what happened.
+
+Each sign-in attempt is counted by :mod:`throttle` before its password is checked, and
+only a few checks run at once (each takes 64 MiB): a burst of attempts is answered 429
+(locked) or 503 (busy, retry shortly) instead of each being checked.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ REVOKED_MESSAGE = (
     "its local data."
 )
 DISABLED_MESSAGE = "This account has been disabled. Ask your scheme coordinator."
+# Seconds a sign-in turned away for want of a password-check slot is told to wait.
+BUSY_RETRY_AFTER = 1
 _BEARER_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
@@ -61,23 +67,26 @@ class Principal:
 def login(context: ServerContext, request: LoginRequest, address: str | None) -> LoginResponse:
     now = context.now()
     policy = context.config.throttle
-    hasher = context.config.password_hasher
     try:
         username = normalise_username(request.username)
     except AdminError:
         username = None
-    user_key = throttle.user_key(username or request.username)
-    addr_key = throttle.address_key(address)
     anonymous = Actor(None, None, None, address)
 
-    with read(context.engine) as conn:
-        wait = throttle.retry_after(conn, [user_key, addr_key], now)
+    # Counted before the password is checked, in the same write transaction as the check
+    # for a lockout: attempts at once cannot all pass the check before any is counted.
+    with write(context.engine) as conn:
         row = None
-        if username is not None and wait is None:
+        if username is not None:
             row = conn.execute(select(users).where(users.c.username == username)).first()
-    if wait is not None:
-        with write(context.engine) as conn:
-            audit.record(conn, AuditEntry("login.throttled", anonymous), now)
+        known = row is not None and throttle.is_known_address(conn, row.id, address)
+        counts = throttle.counts_for(username or request.username, address, known, policy)
+        # Who tried is worth logging only for a real account: an unknown "username" is
+        # often a password typed into the wrong box.
+        actor = Actor(row.id, row.username, None, address) if row else anonymous
+        admission = throttle.admit(conn, counts, now, policy, actor)
+    if admission.retry_after is not None:
+        wait = admission.retry_after
         raise ApiError(
             429,
             ErrorCode.THROTTLED,
@@ -85,30 +94,31 @@ def login(context: ServerContext, request: LoginRequest, address: str | None) ->
             retry_after=wait,
         )
 
-    ok = _verify(hasher, row.password_hash if row else context.dummy_hash, request.password)
+    ok = _check_password(
+        context, admission, row.password_hash if row else context.dummy_hash, request.password
+    )
     if row is None or not ok:
-        # Who failed is worth logging only for a real account: an unknown "username" is
-        # often a password typed into the wrong box.
-        actor = Actor(row.id, row.username, None, address) if row else anonymous
         with write(context.engine) as conn:
-            throttle.record_failure(conn, user_key, addr_key, now, policy)
             audit.record(conn, AuditEntry("login.failed", actor), now)
         raise ApiError(
             401, ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.",
             headers=_BEARER_HEADERS,
         )
 
-    actor = Actor(row.id, row.username, None, address)
     if row.disabled:
         with write(context.engine) as conn:
+            # The right password: not a failure, but not a sign-in to remember either.
+            throttle.take_back(conn, admission)
             audit.record(conn, AuditEntry("login.refused_disabled", actor), now)
         raise ApiError(403, ErrorCode.USER_DISABLED, DISABLED_MESSAGE)
 
+    hasher = context.config.password_hasher
     token = secrets.token_urlsafe(32)
     device_id = str(uuid.uuid4())
     device_name = request.device_name.strip() or "unnamed device"
     with write(context.engine) as conn:
-        throttle.clear(conn, user_key)
+        throttle.succeeded(conn, admission)
+        throttle.remember_address(conn, row.id, address, now)
         conn.execute(
             devices.insert().values(
                 id=device_id,
@@ -142,6 +152,27 @@ def login(context: ServerContext, request: LoginRequest, address: str | None) ->
         role=Role(row.role),
         server_schema=WIRE_SCHEMA,
     )
+
+
+def _check_password(
+    context: ServerContext, admission: throttle.Admission, password_hash: str, password: str
+) -> bool:
+    """argon2 in one of the process's few slots for it (ServerConfig.max_password_checks);
+    if none comes free soon, 503 and the attempt is taken back, unchecked."""
+    slots = context.password_checks
+    if not slots.acquire(timeout=context.config.password_check_wait.total_seconds()):
+        with write(context.engine) as conn:
+            throttle.take_back(conn, admission)
+        raise ApiError(
+            503,
+            ErrorCode.UNAVAILABLE,
+            "The server is busy with other sign-ins just now; try again in a moment.",
+            retry_after=BUSY_RETRY_AFTER,
+        )
+    try:
+        return _verify(context.config.password_hasher, password_hash, password)
+    finally:
+        slots.release()
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:

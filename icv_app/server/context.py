@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -17,9 +18,13 @@ class ServerContext:
     config: ServerConfig
     # Verified against when the username is unknown, so both cases take as long.
     dummy_hash: str = field(init=False)
+    # Slots for password checks (ServerConfig.max_password_checks); one app per process,
+    # so this bounds the whole server process's argon2 memory.
+    password_checks: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.config.password_hasher.hash("no such user: timing only")
+        self.password_checks = threading.BoundedSemaphore(self.config.max_password_checks)
 
     def now(self) -> dt.datetime:
         return self.config.clock()

@@ -92,6 +92,7 @@ def config(clock: Clock) -> ServerConfig:
         throttle=ThrottlePolicy(
             free_failures_per_user=3,
             free_failures_per_address=6,
+            free_failures_per_pair=3,
             base_lockout=dt.timedelta(seconds=10),
             max_lockout=dt.timedelta(seconds=60),
             forget_after=dt.timedelta(hours=1),

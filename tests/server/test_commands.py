@@ -143,6 +143,31 @@ def test_passwords_are_prompted_twice_without_stdin(
     assert status == 0
 
 
+def test_admin_unlocks_an_account_and_prunes_the_audit_log(cli: Any) -> None:
+    cli("admin", "create-user", "vol.alpha", "--role", "volunteer", "--password-stdin",
+        stdin=PASSWORD + "\n")
+    for _ in range(6):  # 5 free (the default policy), the 6th locks
+        _login(cli.url, "vol.alpha", "not the password")
+    assert _login(cli.url, "vol.alpha", PASSWORD).status_code == 429
+
+    status, out, _ = cli("admin", "unlock", "VOL.Alpha")
+    assert status == 0
+    assert out.startswith("vol.alpha can sign in again")
+    assert _login(cli.url, "vol.alpha", PASSWORD).status_code == 200
+    status, _, err = cli("admin", "unlock", "nobody")
+    assert status == 2
+    assert "No user named 'nobody'" in err
+
+    status, _, err = cli("admin", "audit-prune", "--older-than-days", "7")
+    assert status == 2
+    assert "keeps the last 30 days" in err
+    status, out, _ = cli("admin", "audit-prune", "--older-than-days", "30")
+    assert status == 0
+    assert out.startswith("Removed 0 audit entries from before")
+    status, out, _ = cli("admin", "audit-prune", "--before", "2001-01-01")
+    assert status == 0
+
+
 def test_set_retention(cli: Any) -> None:
     status, out, _ = cli("admin", "set-retention", "14")
     assert status == 0

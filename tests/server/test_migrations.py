@@ -373,6 +373,9 @@ def test_the_comparison_sees_a_schema_that_differs(store: Engine) -> None:
         ("remove_column", "records", "status"),
         ("add_index", "records", "records_type_parent"),
         ("remove_index", "records", "records_visit"),
+        ("add_column", "login_throttle", "account_key"),
+        ("add_column", "login_throttle", "throttled"),
+        ("add_index", "login_throttle", "login_throttle_account"),
     }
 
 
@@ -505,6 +508,39 @@ def test_revision_0003_goes_back_to_visit_id_and_status(store: Engine) -> None:
             names = [(kind, name) for kind, name, *_ in schema_snapshot(conn)]
             assert names == [(kind, name) for kind, name, *_ in numbered]
     assert numbered_versions(store) == [1, 2]
+    assert migrate(store, T0) == head_revision()
+
+
+def test_revision_0004_keeps_the_throttle_counts_and_goes_back(store: Engine) -> None:
+    upgrade_to(store, "0003")
+    insert = text(
+        "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) "
+        "VALUES (:key, :failures, :at, NULL)"
+    ).bindparams(bindparam("at", type_=UtcDateTime))
+    with write(store) as conn:
+        conn.execute(insert, [
+            {"key": "user:0123abcd", "failures": 2, "at": T0},
+            {"key": "addr:192.0.2.1", "failures": 1, "at": T0},
+        ])
+    query = "SELECT key, failures, account_key, throttled FROM login_throttle ORDER BY key"
+    migrate(store, T0)
+    with read(store) as conn:
+        assert conn.exec_driver_sql(query).all() == [
+            ("addr:192.0.2.1", 1, None, 0),
+            ("user:0123abcd", 2, "user:0123abcd", 0),  # so that `admin unlock` finds it
+        ]
+    downgrade_to(store, "0003")
+    with read(store) as conn:
+        assert conn.exec_driver_sql(
+            "SELECT key, failures FROM login_throttle ORDER BY key"
+        ).all() == [("addr:192.0.2.1", 1), ("user:0123abcd", 2)]
+    # Revision 0001's triggers again: not even an entry from years ago may go.
+    old_entry = text("INSERT INTO audit_log (at, action) VALUES (:at, 'probe')")
+    with write(store) as conn:
+        conn.execute(old_entry.bindparams(bindparam("at", type_=UtcDateTime)),
+                     {"at": dt.datetime(2001, 1, 1, tzinfo=dt.UTC)})
+    with pytest.raises(Exception, match="append-only"), write(store) as conn:
+        conn.exec_driver_sql("DELETE FROM audit_log")
     assert migrate(store, T0) == head_revision()
 
 
