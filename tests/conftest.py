@@ -17,7 +17,14 @@ os.environ.pop("ICV_APP_DATA_DIR", None)
 from icv_app.domain.custody.reference import ReferenceData, load_shipped
 from icv_app.paths import Paths
 from icv_app.store.local_store import LocalStore
-from tests.support.keyring_backend import FileKeyring, MemoryKeyring
+from tests.support.keyring_backend import (
+    FileKeyring,
+    MemoryKeyring,
+    NotRecommendedKeyring,
+    PlaintextKeyring,
+    RankedPlaintextKeyring,
+    chain_of,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,6 +46,39 @@ def no_keyring() -> Iterator[None]:
 
     keyring.set_keyring(fail.Keyring())
     yield
+
+
+def plaintext_file(tmp_path: Path) -> Path:
+    """Where keyrings.alt would keep its plain-text file, under the test's own directory
+    (so a test that scans tmp_path for a secret scans this file too)."""
+    return tmp_path / "python_keyring" / "keyring_pass.cfg"
+
+
+@pytest.fixture
+def plaintext_keyring(tmp_path: Path) -> PlaintextKeyring:
+    """keyring's pick on a machine with keyrings.alt and no OS keyring."""
+    backend = PlaintextKeyring(plaintext_file(tmp_path))
+    keyring.set_keyring(backend)
+    return backend
+
+
+@pytest.fixture(params=["plaintext", "not-recommended", "plaintext-by-name", "null",
+                        "chainer-of-insecure"])
+def insecure_keyring(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    """A keyring backend that is no keyring for the app's secrets."""
+    from keyring.backends import null
+
+    backend: keyring.backend.KeyringBackend = {
+        "plaintext": lambda: PlaintextKeyring(plaintext_file(tmp_path)),
+        "not-recommended": NotRecommendedKeyring,
+        "plaintext-by-name": lambda: RankedPlaintextKeyring(plaintext_file(tmp_path)),
+        "null": null.Keyring,
+        "chainer-of-insecure": lambda: chain_of(
+            PlaintextKeyring(plaintext_file(tmp_path)), NotRecommendedKeyring()
+        ),
+    }[request.param]()
+    keyring.set_keyring(backend)
+    return backend
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ from icv_app.store.errors import (
     PassphraseRequired,
     WrongKey,
 )
-from icv_app.store.keys import KEYRING_SERVICE, load_profile
+from icv_app.store.keys import ENV_PASSPHRASE, KEYRING_SERVICE, load_profile, obtain_key
 from icv_app.store.local_store import LocalStore
+from tests.conftest import plaintext_file
+from tests.support.keyring_backend import MemoryKeyring, PlaintextKeyring, chain_of
 
 
 def digest(path: Path) -> str:
@@ -140,6 +142,55 @@ def test_without_a_keyring_a_passphrase_protects_the_profile(
     assert asked == [False]
     assert vs.count_visits(s.reader) == 1
     s.close()
+
+
+def files_holding_key(root: Path, key: bytes) -> list[Path]:
+    """Every file under ``root`` with the key in it: raw, or in hex as keyring holds it."""
+    forms = (key, key.hex().encode(), key.hex().upper().encode())
+    return [
+        f for f in root.rglob("*")
+        if f.is_file() and any(form in f.read_bytes() for form in forms)
+    ]
+
+
+def test_an_insecure_keyring_counts_as_none_and_a_passphrase_protects_the_profile(
+    tmp_path, paths, insecure_keyring, monkeypatch
+):
+    # A plain-text file, a backend keyring itself does not recommend, one that keeps
+    # nothing, or a chain of such: all mean "no keyring", as on a headless machine.
+    with pytest.raises(PassphraseRequired) as info:
+        LocalStore.open(paths)
+    assert info.value.new_profile
+    asked: list[bool] = []
+
+    def provider(new: bool) -> str:
+        asked.append(new)
+        return "correct horse battery staple"
+
+    key, profile = obtain_key(paths.profile, paths.database, provider)
+    assert asked == [True] and profile.key_source == "passphrase"
+    LocalStore(paths, key, profile).close()  # the database, made with that key
+    assert files_holding_key(tmp_path, key) == []
+    assert not plaintext_file(tmp_path).exists()
+    assert getattr(insecure_keyring, "entries", {}) == {}
+
+    monkeypatch.setenv(ENV_PASSPHRASE, "correct horse battery staple")
+    s = LocalStore.open(paths)
+    assert s.profile.key_source == "passphrase"
+    s.close()
+
+
+def test_a_chained_keyring_keeps_the_key_only_in_its_secure_backend(tmp_path, paths):
+    secure = MemoryKeyring()
+    keyring.set_keyring(chain_of(PlaintextKeyring(plaintext_file(tmp_path)), secure))
+    s = LocalStore.open(paths)
+    s.close()
+    assert s.profile.key_source == "keyring"
+    stored = secure.get_password(KEYRING_SERVICE, s.profile.keyring_entry)
+    assert stored is not None
+    assert not plaintext_file(tmp_path).exists()
+    assert files_holding_key(tmp_path, bytes.fromhex(stored)) == []
+    LocalStore.open(paths).close()  # and it opens again from there
 
 
 def test_cancelled_passphrase_prompt_opens_nothing(paths, no_keyring):

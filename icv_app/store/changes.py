@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
+from icv_app.log_privacy import withhold_messages
+
+# A subscriber's failure can quote the record it was showing: log where, not what.
+log = withhold_messages(logging.getLogger(__name__))
 
 SYNC = "sync"  # a pull, a push's answer, a conflict settled by sync
 LOCAL = "local"  # a command, an import, a person's action outside an open form

@@ -4,6 +4,10 @@ The profile file (``profile.json``) holds only what is not secret: the profile i
 names the keyring entry, where the key comes from, the passphrase salt, and a check value
 (an HMAC of a constant under the key) that tells a wrong key from a damaged file without
 touching the database. The key itself is never written to a plain file.
+
+Which keyring counts is decided once, by :func:`usable_keyring`, for every secret of a
+profile (the device token follows the same rule, :mod:`icv_app.sync.credentials`): a
+keyring backend that keeps secrets in a plain file is no keyring.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from icv_app.store.errors import KeyMissing, PassphraseRequired, ProfileMissing, WrongKey
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 KEYRING_SERVICE = "icv-app"
 ENV_PASSPHRASE = "ICV_APP_PASSPHRASE"
@@ -51,16 +59,49 @@ def derive_key(passphrase: str, salt: bytes) -> bytes:
     return hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, dklen=KEY_BYTES, **_SCRYPT)
 
 
-def keyring_usable() -> bool:
-    """True when the OS offers a keyring that can store secrets."""
+# keyring's own rule: a backend of priority 1 or more is recommended, one under 1 merely
+# "suitable". The OS keyrings rank 1 or more (Secret Service, macOS Keychain, Windows
+# Credential Manager, KWallet); under 1 rank the file backends of keyrings.alt
+# (PlaintextKeyring, 0.5, keeps every secret in clear in one file) and the backends that
+# keep nothing (fail 0, null -1).
+RECOMMENDED_PRIORITY = 1.0
+
+
+def usable_keyring() -> KeyringBackend | None:
+    """The keyring backend to keep this profile's secrets in, or None where there is no
+    usable keyring: then the key comes from a passphrase, and the device token is kept
+    inside the database it encrypts.
+
+    keyring always hands back some backend, so "usable" means: one keyring recommends
+    (:data:`RECOMMENDED_PRIORITY`), not plain text by its name (in case a configuration
+    ranks one higher), that answers a read. keyring's chainer, its pick when several
+    backends are installed, counts through the backends it chains, and the first usable
+    one is returned rather than the chainer: the chainer writes to the next backend when
+    one fails, and the next may be a plain-text one.
+    """
     import keyring
-    from keyring.backends import chainer, fail
+    from keyring.backends import chainer
 
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
+    chained = (
+        list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [backend]
+    )
+    for candidate in chained:
+        if _recommended(candidate) and _answers(candidate):
+            return candidate
+    return None
+
+
+def _recommended(backend: KeyringBackend) -> bool:
+    if "plaintext" in type(backend).__name__.lower():
         return False
-    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+    try:
+        return float(backend.priority) >= RECOMMENDED_PRIORITY
+    except Exception:  # a backend not viable here raises from priority
         return False
+
+
+def _answers(backend: KeyringBackend) -> bool:
     try:
         backend.get_password(KEYRING_SERVICE, "probe")
     except Exception:  # any backend failure means: not usable here
@@ -100,6 +141,8 @@ def obtain_key(
         return _create(profile_path, passphrase_provider)
 
     if profile.key_source == "keyring":
+        # Read through keyring as configured (a chainer reads every backend it chains):
+        # the key is wherever usable_keyring() put it, and reading writes nothing.
         stored = keyring.get_password(KEYRING_SERVICE, profile.keyring_entry)
         if stored is None:
             raise KeyMissing(database_path)
@@ -128,12 +171,11 @@ def _create(
     profile_path: Path, passphrase_provider: PassphraseProvider | None
 ) -> tuple[bytes, Profile]:
     profile_id = str(uuid.uuid4())
-    if keyring_usable():
-        import keyring
-
+    backend = usable_keyring()
+    if backend is not None:
         key = secrets.token_bytes(KEY_BYTES)
         profile = Profile(profile_id, "keyring", key_check=key_check(key))
-        keyring.set_password(KEYRING_SERVICE, profile.keyring_entry, key.hex())
+        backend.set_password(KEYRING_SERVICE, profile.keyring_entry, key.hex())
     else:
         passphrase = _passphrase(passphrase_provider, new_profile=True)
         salt = secrets.token_bytes(16)

@@ -12,6 +12,11 @@ cannot be opened; 4 the server cannot be reached or is unavailable (try again la
 profile); 6 this laptop was revoked; 7 the server needs a newer app. Local data is kept
 in every case.
 
+What these commands print ends up in terminals, scripts' logs and cron mail, so it names
+records by kind and id and counts them, and never shows what they hold: not even the
+server's reason for refusing one, which can quote the record (a custody number). The app
+shows the reasons, under Sync > Sync problems.
+
 :data:`REGISTRARS` is read by :mod:`icv_app.cli`, which may import this module on every
 start: it imports nothing heavy until a command runs.
 """
@@ -149,15 +154,32 @@ def _status(store: LocalStore) -> dict[str, Any]:
         "last_synced": last_synced.isoformat() if last_synced else None,
         "pending": sr.count_pending(db),
         "conflicts": len(sr.list_conflicts(db)),
+        # Kind and id only: the reason stays in the app (module doc).
         "rejected": [
-            {"type": r.type, "id": r.id, "reason": r.reason} for r in sr.list_rejected(db)
+            {"type": r.type, "kind": _label(r.type), "id": r.id}
+            for r in sr.list_rejected(db)
         ],
     }
 
 
+def _label(kind_name: str) -> str:
+    from icv_app import kinds
+
+    kind = kinds.get(kind_name)
+    return kind.label if kind is not None else kind_name
+
+
 def _print_problems(status: dict[str, Any]) -> None:
+    by_kind: dict[str, list[str]] = {}
     for r in status["rejected"]:
-        print(f"  refused {r['type']} {r['id']}: {r['reason']}")
+        by_kind.setdefault(r["kind"], []).append(r["id"])
+    for label, ids in by_kind.items():
+        what = f"1 {label} was" if len(ids) == 1 else f"{len(ids)} {label}s were"
+        # ASCII: a Windows script's redirected output is not UTF-8.
+        print(f"  {what} refused by the server; open the app (Sync > Sync problems) to "
+              "see why:")
+        for rid in ids:
+            print(f"    {rid}")
     if status["conflicts"]:
         print(f"  {status['conflicts']} record(s) changed here and on the server: open the "
               "app to choose which copy to keep.")

@@ -4,6 +4,8 @@ The device token is a secret: it lives in the OS keyring (service ``icv-app``, e
 ``device-token/<profile id>``) and nowhere else. Where the OS has no usable keyring the
 profile's database is already protected by a passphrase-derived key, and the token is kept
 inside that encrypted database instead; it is never written to a plain file or a log.
+"Usable" is decided as for the database key, by :func:`icv_app.store.keys.usable_keyring`:
+a keyring backend that keeps secrets in a plain file counts as none.
 
 The rest (server URL, username, user id, role, device id) is not secret and sits in the
 local database's settings table, so a profile remembers its account across restarts.
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from icv_app.store import settings as st
-from icv_app.store.keys import KEYRING_SERVICE, Profile, keyring_usable
+from icv_app.store.keys import KEYRING_SERVICE, Profile, usable_keyring
 from icv_app.sync.errors import InsecureServerUrl, InvalidServerUrl
 
 if TYPE_CHECKING:
@@ -121,30 +123,28 @@ def clear_account(db: sqlite_utils.Database) -> None:
 
 
 def store_token(db: sqlite_utils.Database, profile: Profile, token: str) -> None:
-    if keyring_usable():
-        import keyring
-
-        keyring.set_password(KEYRING_SERVICE, token_entry(profile), token)
+    backend = usable_keyring()
+    if backend is not None:
+        backend.set_password(KEYRING_SERVICE, token_entry(profile), token)
         st.DEVICE_TOKEN_IN_DB.set(db, None)
     else:
         st.DEVICE_TOKEN_IN_DB.set(db, token)
 
 
 def load_token(db: Queryable, profile: Profile) -> str | None:
-    if keyring_usable():
-        import keyring
-
-        token = keyring.get_password(KEYRING_SERVICE, token_entry(profile))
+    backend = usable_keyring()
+    if backend is not None:
+        token = backend.get_password(KEYRING_SERVICE, token_entry(profile))
         if token:
             return token
     return st.DEVICE_TOKEN_IN_DB.get(db) or None
 
 
 def forget_token(db: sqlite_utils.Database, profile: Profile) -> None:
-    if keyring_usable():
-        import keyring
+    backend = usable_keyring()
+    if backend is not None:
         from keyring.errors import PasswordDeleteError
 
         with contextlib.suppress(PasswordDeleteError):
-            keyring.delete_password(KEYRING_SERVICE, token_entry(profile))
+            backend.delete_password(KEYRING_SERVICE, token_entry(profile))
     st.DEVICE_TOKEN_IN_DB.set(db, None)

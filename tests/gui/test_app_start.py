@@ -66,6 +66,23 @@ def test_a_new_profile_without_keyring_asks_for_a_passphrase(qapp, paths, no_key
     assert "passphrase is not the one" in asked[1][1]
 
 
+def test_a_plain_text_keyring_is_no_keyring_and_the_app_asks_for_a_passphrase(
+    qapp, paths, plaintext_keyring
+):
+    asked: list[tuple[bool, str]] = []
+
+    def ask(new_profile: bool, error: str) -> str | None:
+        asked.append((new_profile, error))
+        return "correct horse battery"
+
+    store = ui_app.open_store(paths, ask)
+    assert store is not None
+    store.close()
+    assert asked == [(True, "")]
+    assert store.profile.key_source == "passphrase"
+    assert plaintext_keyring.writes == 0
+
+
 def test_cancelling_the_passphrase_quits_cleanly(qapp, paths, no_keyring):
     assert ui_app.open_store(paths, lambda new, error: None) is None
     assert not paths.database.exists()

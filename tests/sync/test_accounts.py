@@ -80,10 +80,13 @@ def test_the_device_token_is_only_in_the_keyring(
             assert token.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.parametrize("backend", ["no_keyring", "plaintext_keyring"])
 def test_without_an_os_keyring_the_token_stays_inside_the_encrypted_database(
     scheme: Scheme, tmp_path: Path, reference: ReferenceData, in_process: FaultTransport,
-    no_keyring: None, monkeypatch: pytest.MonkeyPatch,
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A plain-text keyring (keyrings.alt's) counts as none: the token is not put in it.
+    request.getfixturevalue(backend)
     monkeypatch.setenv("ICV_APP_PASSPHRASE", "a synthetic passphrase")
     scheme.add_user("vol.alpha")
     laptop = open_laptop(tmp_path, "headless", reference, transport=in_process)
@@ -93,7 +96,7 @@ def test_without_an_os_keyring_the_token_stays_inside_the_encrypted_database(
         assert laptop.sync().accepted == 1
         token = laptop.write(lambda db: cred.load_token(db, laptop.store.profile))
         assert token
-        for path in (tmp_path / "headless").rglob("*"):
+        for path in tmp_path.rglob("*"):  # the profile, and any plain-text keyring file
             if path.is_file():
                 assert token.encode() not in path.read_bytes(), path
     finally:

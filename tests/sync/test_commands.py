@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import functools
 import io
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from icv_app.cli import main
+from icv_app.domain.custody.demo import generate_visit
+from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.validation import errors
+from icv_app.domain.custody.visit import VisitReport, VisitStatus
+from icv_app.paths import Paths
+from icv_app.store.custody import visits as vs
+from icv_app.store.local_store import LocalStore
+from icv_app.store.sync import sync_records as sr
 from icv_app.sync import client as client_module
 from tests.server.support import PASSWORD
 from tests.sync.conftest import Scheme
@@ -122,3 +133,52 @@ def test_logout_forgets_the_access_and_keeps_the_reports(
     assert code == 0 and "Signed out" in out
     code, out, _ = run(capsys, "--data-dir", profile, "sync", "--status")
     assert "signed out" in out and "1 change(s) not yet sent" in out
+
+
+def submit_refused(profile: str, reference: ReferenceData) -> tuple[VisitReport, str]:
+    """A submitted report the server refuses with a reason that quotes a custody number
+    (the same number recorded for two detainees), and that number."""
+    rng = random.Random(7)
+    while True:
+        report = generate_visit(reference, rng, dt.date.today())
+        if len(report.detainees) >= 2 and not errors(report):
+            break
+    number = report.detainees[0].custody_number
+    report.detainees[1].custody_number = number
+    report.status, report.submitted_at, report.confirmed_by = VisitStatus.DRAFT, None, []
+    with LocalStore.open(Paths.resolve(profile)) as store:
+        store.writer.submit(lambda db: vs.save_visit(db, copy.deepcopy(report))).result()
+        report.confirmed_by = [v.visitor_id for v in report.header.visitors]
+        report.submitted_at = dt.datetime.now(dt.UTC)  # recent: retention keeps it
+        store.writer.submit(lambda db: vs.submit_visit(db, report)).result()
+    return report, number
+
+
+def test_sync_names_refused_reports_by_id_and_never_prints_their_reasons(
+    scheme: Scheme, live_server: LiveServer, profile: str, reference: ReferenceData,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scheme.add_user("vol.alpha")
+    assert login(capsys, monkeypatch, profile, live_server.url)[0] == 0
+    report, number = submit_refused(profile, reference)
+
+    code, out, err = run(capsys, "--data-dir", profile, "sync")
+    assert code == 0, err
+    assert "rejected 1" in out
+    assert "1 visit report was refused by the server" in out and report.id in out
+    assert "open the app (Sync > Sync problems)" in out
+    assert number not in out + err
+    # The reason, with the number, is kept for the app to show.
+    with LocalStore.open(Paths.resolve(profile)) as store:
+        [refused] = sr.list_rejected(store.reader)
+    assert refused.id == report.id and number in refused.reason
+
+    for argv in (["sync", "--status"], ["sync"], ["sync", "--json"],
+                 ["sync", "--status", "--json"]):
+        code, out, err = run(capsys, "--data-dir", profile, *argv)
+        assert code == 0, err
+        assert report.id in out, argv
+        assert number not in out + err, argv
+        assert "is already recorded" not in out, argv
+    status = json.loads(out)
+    assert status["rejected"] == [{"type": "visit", "kind": "visit report", "id": report.id}]

@@ -33,6 +33,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from icv_app.log_privacy import withhold_messages
 from icv_app.services.sync.status import Listener, SyncStatus
 from icv_app.store import settings as st
 from icv_app.store.records import list_held_aside
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
     from icv_app.sync.client import SyncClient
     from icv_app.sync.progress import SyncProgress, SyncSummary
 
-log = logging.getLogger(__name__)
+# An unexpected failure's message can quote a report being synced: log where, not what.
+log = withhold_messages(logging.getLogger(__name__))
 
 T = TypeVar("T")
 

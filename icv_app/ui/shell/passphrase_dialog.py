@@ -30,8 +30,8 @@ class PassphraseDialog(QDialog):
         layout = QVBoxLayout(self)
         if new_profile:
             text = (
-                "This computer has no keyring to keep the key to your visit reports, so "
-                "they are protected by a passphrase. Choose one of at least "
+                "This computer has no secure keyring to keep the key to your visit "
+                "reports, so they are protected by a passphrase. Choose one of at least "
                 f"{MIN_LENGTH} characters. It cannot be recovered: without it the reports "
                 "on this computer cannot be opened."
             )
