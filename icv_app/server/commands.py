@@ -9,6 +9,7 @@ database cannot be used).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import sys
@@ -79,16 +80,35 @@ def register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="IPS",
         help="reverse proxies whose X-Forwarded-For is trusted (for throttling by address)",
     )
+    serve.add_argument(
+        "--max-body-mb",
+        type=_megabytes,
+        default=8,
+        metavar="N",
+        help="largest request a signed-in laptop may send, in MB (default 8); laptops "
+        "send smaller pushes by themselves",
+    )
     serve.set_defaults(handler=_guarded(cmd_serve))
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of megabytes, 1 or more")
+    return value
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from icv_app.server.app import create_app
+    from icv_app.server.config import ServerConfig
 
     url = _database_url(args)
-    app = create_app(url)
+    app = create_app(url, config=ServerConfig(max_body_bytes=args.max_body_mb * 1024 * 1024))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             "icv-app: listening beyond this machine; put a TLS-terminating reverse proxy in "
@@ -153,6 +173,21 @@ def register_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         cmd_set_retention,
     )
     retention.add_argument("days", type=int, metavar="DAYS")
+
+    unlock = action("unlock", "lift a user's sign-in lockout (from every address)",
+                    cmd_unlock)
+    unlock.add_argument("name", metavar="NAME")
+
+    prune = action(
+        "audit-prune",
+        "remove old audit log entries (the last 30 days are always kept)",
+        cmd_audit_prune,
+    )
+    older = prune.add_mutually_exclusive_group(required=True)
+    older.add_argument("--older-than-days", type=int, metavar="N",
+                       help="entries more than N days old (N at least 30)")
+    older.add_argument("--before", type=_date, metavar="YYYY-MM-DD",
+                       help="entries from before this date (UTC), 30 days ago or earlier")
 
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -303,6 +338,41 @@ def cmd_set_retention(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"Submitted reports now stay on laptops for {updated.retention_days} days.")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from icv_app.server import admin
+
+    engine = _engine(args)
+    try:
+        unlocked = admin.unlock(engine, args.name)
+    finally:
+        engine.dispose()
+    print(f"{unlocked.username} can sign in again from anywhere "
+          f"({unlocked.cleared} sign-in counts cleared).")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date: YYYY-MM-DD") from None
+
+
+def cmd_audit_prune(args: argparse.Namespace) -> int:
+    from icv_app.server import admin
+
+    engine = _engine(args)
+    try:
+        pruned = admin.prune_audit(
+            engine, older_than_days=args.older_than_days, before=args.before
+        )
+    finally:
+        engine.dispose()
+    print(f"Removed {pruned.deleted} audit entries from before "
+          f"{pruned.cutoff.strftime('%Y-%m-%d %H:%M')} UTC.")
     return 0
 
 

@@ -15,9 +15,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from icv_app.log_privacy import withhold_messages
 from icv_app.sync.wire import ErrorBody, ErrorCode
 
-log = logging.getLogger(__name__)
+# An unhandled error's message can quote the request (an SQL error lists its parameters,
+# a record body among them): log where it failed, not on what.
+log = withhold_messages(logging.getLogger(__name__))
 
 
 class ApiError(Exception):
@@ -65,6 +68,10 @@ _STATUS_CODES = {
 
 
 def install_handlers(app: FastAPI) -> None:
+    # Starlette re-raises an unhandled error once the 500 answer is sent, so that the
+    # server logs it: uvicorn does, on this logger, and must withhold the message too.
+    withhold_messages("uvicorn.error")
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         body = ErrorBody(error=exc.error, message=exc.message, retry_after=exc.retry_after)

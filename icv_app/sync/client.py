@@ -3,7 +3,9 @@
 One :meth:`SyncClient.sync` does, in order (``shared/design.md``):
 
 1. **push** the unsynced records in batches, storing the server's answer for each batch
-   before sending the next (accepted / duplicate / conflict / rejected);
+   before sending the next (accepted / duplicate / conflict / rejected); each batch is
+   kept small enough for a reverse proxy's default body limit, and halved if the server
+   or a proxy still answers 413 (too large);
 2. **pull** the pages of changes since the stored cursor, each page applied together with
    its cursor in one transaction on the store's writer thread;
 3. **check** count and digest of what is in scope against what the laptop holds; on a

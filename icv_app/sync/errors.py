@@ -111,6 +111,21 @@ class ProtocolError(SyncError):
     kind = "protocol"
 
 
+class TooLarge(SyncError):
+    """The server, or a reverse proxy in front of it, refused a request as too large
+    (HTTP 413). A push answers it by sending fewer records at a time
+    (:func:`icv_app.sync.phases.push`); anywhere else it needs an administrator."""
+
+    kind = "too_large"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "The server, or a proxy in front of it, refused a request as too large. "
+            "Ask your administrator to check its size limit; nothing was lost."
+        )
+
+
 class SyncCancelled(SyncError):
     kind = "cancelled"
 

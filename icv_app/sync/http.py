@@ -35,6 +35,7 @@ from icv_app.sync.errors import (
     SyncCancelled,
     SyncError,
     Throttled,
+    TooLarge,
     UpdateRequired,
 )
 from icv_app.sync.wire import SCHEMA_HEADER, ErrorBody, ErrorCode
@@ -200,6 +201,10 @@ def _error_from(response: httpx.Response) -> SyncError:
                 else "Your account may not do this."
             )
         )
+    if status == 413 or code is ErrorCode.TOO_LARGE:
+        # Ours or a proxy's (nginx answers in HTML): the message is ours either way, since
+        # a proxy's words are not for the person using the app.
+        return TooLarge()
     if status >= 500 or status == 408:
         return ServerUnavailable(message, _retry_after(response, body))
     return ProtocolError(
