@@ -123,7 +123,9 @@ def test_pulled_tombstone_removes_the_record(store, reports):
 
 
 def test_retention_purges_only_old_reports_safely_on_the_server(store, reports):
-    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r)) for r in reports]
+    stored = "2027-04-01T00:00:00.000000+00:00"  # on the server's clock
+    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r), stored_at=stored)
+               for r in reports]
     write(store, lambda db: sr.apply_changes(db, changes, 6))
     count_before, digest_before = sr.synced_digest(store.reader)
     unsynced = next(r for r in reports if r.is_submitted)
@@ -148,6 +150,25 @@ def test_nothing_recent_is_purged(store, reports):
     changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r)) for r in reports]
     write(store, lambda db: sr.apply_changes(db, changes, 6))
     assert write(store, lambda db: sr.purge_retained(db, 3650)) == 0
+
+
+def test_retention_counts_from_when_the_server_stored_a_report_not_from_submission(
+    store, reports
+):
+    """Submitted a year ago, stored by the server yesterday: every backup older than a day
+    lacks it, so it stays. And a report whose storing time this laptop does not know (one
+    synced by an older version) stays too."""
+    now = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
+    yesterday = (now - dt.timedelta(days=1)).isoformat(timespec="microseconds")
+    submitted = [r for r in reports if r.is_submitted]
+    assert all(r.submitted_at < now - dt.timedelta(days=30) for r in submitted)
+    changes = [sr.IncomingChange("visit", r.id, 1, False, to_dict(r),
+                                 stored_at=yesterday if i else None)
+               for i, r in enumerate(submitted)]
+    write(store, lambda db: sr.apply_changes(db, changes, 6))
+    assert write(store, lambda db: sr.purge_retained(db, 30, now.isoformat())) == 0
+    later = (now + dt.timedelta(days=30)).isoformat()
+    assert write(store, lambda db: sr.purge_retained(db, 30, later)) == len(submitted) - 1
 
 
 # Added with the sync client ----------------------------------------------------------------
@@ -238,7 +259,10 @@ def test_reconcile_resends_what_the_server_lost_and_drops_what_left_scope(store,
     ]
     write(store, lambda db: sr.apply_changes(db, changes, 3))
     server = {("visit", mine.id): (1, False)}  # it has lost one; the other left our scope
-    assert write(store, lambda db: sr.reconcile(db, server, "me")) == (1, 1, 0)
+    assert write(store, lambda db: sr.missing_from(db, server)) == [
+        ("visit", lost.id), ("visit", others.id)]
+    elsewhere = {("visit", others.id)}  # what the server says it holds, outside our scope
+    assert write(store, lambda db: sr.reconcile(db, server, elsewhere)) == (1, 1, 0)
     assert [(o.id, o.base_rev) for o in sr.pending(store.reader)] == [(lost.id, 0)]
     assert ("visit", others.id) not in {("visit", s.id) for s in vs.list_visits(store.reader)}
 

@@ -19,6 +19,7 @@ from icv_app.server import account_api, settings, sync_api
 from icv_app.server.config import ServerConfig
 from icv_app.server.context import ServerContext
 from icv_app.server.errors import ApiError, error_responses, install_handlers
+from icv_app.server.limits import BodyLimit
 from icv_app.server.migrations import migrate
 from icv_app.server.storage import create_store_engine
 from icv_app.sync.wire import API_PREFIX, SCHEMA_HEADER, WIRE_SCHEMA, ErrorCode, HealthResponse
@@ -79,6 +80,10 @@ def _describe_schema_header(app: FastAPI, config: ServerConfig) -> None:
                     "maximum": config.max_client_schema,
                 },
             }
+            # The push body is read by hand (sync_api); its models join the components.
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(
+                sync_api.PUSH_BODY_DEFS
+            )
             for path, item in spec["paths"].items():
                 if path.startswith(API_PREFIX):
                     for operation in item.values():
@@ -115,6 +120,10 @@ def create_app(database_url: str, *, config: ServerConfig | None = None) -> Fast
     )
     app.state.icv = context
     install_handlers(app)
+    # Before routing, so that no body over its limit is read, let alone parsed.
+    app.add_middleware(
+        BodyLimit, limit=config.max_body_bytes, open_paths={f"{API_PREFIX}/login"}
+    )
 
     @app.get("/health", response_model=HealthResponse, tags=["health"])
     def health() -> HealthResponse:
@@ -128,7 +137,7 @@ def create_app(database_url: str, *, config: ServerConfig | None = None) -> Fast
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[Depends(_schema_check(config))],
-        responses=error_responses(401, 422, 426, 500, 503),
+        responses=error_responses(401, 413, 422, 426, 500, 503),
     )
     api.include_router(account_api.router)
     api.include_router(sync_api.router)

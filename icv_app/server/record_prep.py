@@ -19,12 +19,24 @@ from typing import Any
 from icv_app import kinds
 from icv_app.kinds import Kind, Unreadable
 from icv_app.kinds.bodies import read_strictly
-from icv_app.sync.wire import Problem, PushRecord, PushResult, PushStatus, RejectCode
+from icv_app.sync.wire import (
+    MAX_REV_STEP,
+    Problem,
+    PushRecord,
+    PushResult,
+    PushStatus,
+    RejectCode,
+)
 
 MAX_BODY_CHARS = 2_000_000
 # Far deeper than any kind's body (a visit's is 5 levels): a body nested deeper could not
 # be sent back out in a pull, and would stop every laptop that pulls it.
 MAX_BODY_DEPTH = 32
+# Any one text in a body (the longest a person types is an issue's account: a few pages).
+MAX_STRING_CHARS = 200_000
+# Numbers in a body are exact JSON integers: beyond +-2^53 some readers round them, and
+# two laptops would then hold different values under one content hash.
+MAX_SAFE_INT = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ def rejected(
     record: PushRecord, code: RejectCode, reason: str, problems: list[Problem] | None = None
 ) -> PushResult:
     return PushResult(
-        type=record.type, id=str(record.id), rev=record.rev, status=PushStatus.REJECTED,
+        type=record.type, id=record.id, rev=record.rev, status=PushStatus.REJECTED,
         code=code, reason=reason, problems=problems,
     )
 
@@ -70,7 +82,7 @@ def canonical_id(value: object) -> str | None:
 
 
 def prepare(record: PushRecord) -> Prepared:
-    rid = str(record.id)
+    rid = record.id
     base = Prepared(record=record, id=rid)
     kind = kinds.get(record.type)
     if kind is None:
@@ -82,17 +94,24 @@ def prepare(record: PushRecord) -> Prepared:
         return replace(base, rejected=rejected(
             record, RejectCode.INVALID, "rev must be greater than base_rev."
         ))
+    if record.rev - record.base_rev > MAX_REV_STEP:
+        return replace(base, rejected=rejected(
+            record, RejectCode.INVALID,
+            f"rev may move on by at most {MAX_REV_STEP} in one push.",
+        ))
     if record.deleted:
         return replace(base, content_hash=content_hash(None, True))
     if record.body is None:
         return replace(base, rejected=rejected(
             record, RejectCode.INVALID, "A record that is not deleted needs a body."
         ))
-    if _depth_over(record.body, MAX_BODY_DEPTH):
+    if len(record.body) > MAX_BODY_CHARS:  # keys alone: refuse before walking them
         return replace(base, rejected=rejected(
-            record, RejectCode.INVALID,
-            f"The record is nested more than {MAX_BODY_DEPTH} levels deep.",
+            record, RejectCode.INVALID, "The record is too large for the server."
         ))
+    fault = _out_of_bounds(record.body)
+    if fault is not None:
+        return replace(base, rejected=rejected(record, RejectCode.INVALID, fault))
     try:
         body = canonical_json(record.body)
     except ValueError:
@@ -107,20 +126,47 @@ def prepare(record: PushRecord) -> Prepared:
     return _check_body(prepared, kind, record.body)
 
 
-def _depth_over(value: Any, limit: int) -> bool:
-    """Is ``value`` nested more than ``limit`` levels of objects and lists? (No recursion:
-    the value is what a client sent.)"""
-    stack = [(value, 1)]
+def _out_of_bounds(body: dict[str, Any]) -> str | None:
+    """Why the body cannot be stored as sent, or None: nesting, text that is not valid
+    Unicode (a lone surrogate could not be sent back out), a text too long, a number
+    that is not exact in JSON. One walk, without recursion (the value is what a client
+    sent)."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(
-            item, list) else None
-        if children is None:
+        if isinstance(item, str):
+            if len(item) > MAX_STRING_CHARS:
+                return f"A text in the record is longer than {MAX_STRING_CHARS} characters."
+            if not _is_unicode(item):
+                return "The record holds text that is not valid Unicode."
             continue
-        if depth > limit:
-            return True
+        if isinstance(item, bool) or item is None:
+            continue
+        if isinstance(item, int):
+            if not -MAX_SAFE_INT <= item <= MAX_SAFE_INT:
+                return f"A number in the record is beyond \u00b1{MAX_SAFE_INT}."
+            continue
+        if isinstance(item, dict):
+            children: Any = item.values()
+            for key in item:
+                if not _is_unicode(key):
+                    return "The record holds a field name that is not valid Unicode."
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue  # a float: canonical_json refuses NaN and infinity
+        if depth > MAX_BODY_DEPTH:
+            return f"The record is nested more than {MAX_BODY_DEPTH} levels deep."
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_body(prepared: Prepared, kind: Kind, data: dict[str, Any]) -> Prepared:

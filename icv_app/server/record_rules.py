@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from icv_app import kinds
+from icv_app.kinds import Relation
 from icv_app.server import policy
 from icv_app.server.auth import Principal
 from icv_app.server.record_prep import Prepared, rejected
@@ -71,10 +73,13 @@ def decide(
     principal: Principal,
     seq: int,
     now: dt.datetime,
+    owners: Mapping[str, str] | None = None,
 ) -> PushResult | Accepted:
     """``parent``: the record's parent as the server has it; ``accepted_revs``: (type, id,
     rev) -> (content hash, seq) of earlier accepted revs; ``seq``: the seq this record gets
-    if it is accepted."""
+    if it is accepted; ``owners``: id -> username of the accounts named as owners by
+    records sent back after a restore."""
+    owners = owners or {}
     record = prepared.record
     role = principal.role
     kind = prepared.kind
@@ -117,7 +122,15 @@ def decide(
     if current is not None and not current.deleted and current.final:
         return rejected(record, RejectCode.IMMUTABLE, kind.final_message)
 
-    scope_owner = current.scope_owner_id if current else principal.user_id
+    owner_id, owner = principal.user_id, principal.username
+    restored = record.owner_id
+    if current is None and restored and restored in owners and (
+        kind.may_write(role.value) in (Relation.SCHEME, Relation.EVERYONE)
+    ):
+        # A record the server lost, sent back by someone who may write all of its kind
+        # (a coordinator's laptop after a restore): it goes back to whose it was.
+        owner_id, owner = restored, owners[restored]
+    scope_owner = current.scope_owner_id if current else owner_id
     parent_id = prepared.parent_id or (current.parent_id if current else None)
     if kind.parent is not None and not record.deleted:
         parent_kind = kinds.require(kind.parent)
@@ -147,8 +160,8 @@ def decide(
         deleted=record.deleted,
         body=prepared.body,
         content_hash=prepared.content_hash,
-        owner_id=current.owner_id if current else principal.user_id,
-        owner=current.owner if current else principal.username,
+        owner_id=current.owner_id if current else owner_id,
+        owner=current.owner if current else owner,
         scope_owner_id=scope_owner,
         parent_id=parent_id,
         final=final,

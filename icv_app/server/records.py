@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from icv_app import kinds
 from icv_app.kinds import Relation
+from icv_app.log_privacy import withhold_messages
 from icv_app.server import audit, policy
 from icv_app.server.audit import AuditEntry
 from icv_app.server.auth import Principal
@@ -49,11 +50,13 @@ from icv_app.sync.wire import (
     PushRecord,
     PushResult,
     PushStatus,
+    RecordKey,
     RejectCode,
     scope_digest,
 )
 
-log = logging.getLogger(__name__)
+# A failure's message can quote the record it failed on: log where, not what.
+log = withhold_messages(logging.getLogger(__name__))
 
 _STORED_COLUMNS = (
     records.c.type, records.c.id, records.c.rev, records.c.seq, records.c.deleted,
@@ -103,6 +106,14 @@ def _load_revisions(
     return {(r.type, r.id, r.rev): (r.content_hash, r.seq) for r in rows}
 
 
+def _usernames(conn: Connection, ids: set[str]) -> dict[str, str]:
+    """The accounts that records sent back after a restore name as their owners."""
+    if not ids:
+        return {}
+    rows = conn.execute(select(users.c.id, users.c.username).where(users.c.id.in_(ids)))
+    return {r.id: r.username for r in rows}
+
+
 def _parent_key(p: Prepared) -> tuple[str, str] | None:
     if p.kind is None or p.kind.parent is None or p.parent_id is None:
         return None
@@ -124,6 +135,7 @@ def push(
         before = _load(conn, keys)
         state = dict(before)
         accepted_revs = _load_revisions(conn, keys)
+        owners = _usernames(conn, {o for p in prepared if (o := p.record.owner_id)})
         for p in prepared:
             key = (p.record.type, p.id)
             current = state.get(key)
@@ -133,7 +145,8 @@ def push(
                 parent_key = (p.kind.parent, current.parent_id)
             parent = state.get(parent_key) if parent_key else None
             try:
-                outcome = decide(p, current, parent, accepted_revs, principal, seq + 1, now)
+                outcome = decide(p, current, parent, accepted_revs, principal, seq + 1, now,
+                                 owners)
             except Exception:  # a bug must cost one record, not the batch
                 log.exception("deciding a pushed %s failed", p.record.type)
                 outcome = rejected(
@@ -156,7 +169,7 @@ def push(
                 ))
                 results.append(PushResult(
                     type=p.record.type, id=p.id, rev=stored.rev,
-                    status=PushStatus.ACCEPTED, seq=seq,
+                    status=PushStatus.ACCEPTED, seq=seq, stored_at=now,
                 ))
                 continue
             results.append(outcome)
@@ -195,7 +208,7 @@ def write_server_record(
         current = _load(conn, {(kind.name, record_id)}).get((kind.name, record_id))
         rev = (current.rev if current else 0) + 1
         prepared = prepare(PushRecord(
-            type=kind.name, id=record_id,  # type: ignore[arg-type]
+            type=kind.name, id=record_id,
             rev=rev, base_rev=rev - 1, deleted=body is None, body=body,
         ))
         if prepared.rejected is not None:
@@ -328,7 +341,21 @@ def pull(engine: Engine, principal: Principal, since: int, limit: int) -> PullRe
     )
 
 
-def check(engine: Engine, principal: Principal) -> CheckResponse:
+def locate(engine: Engine, principal: Principal, keys: list[RecordKey]) -> list[RecordKey]:
+    """Which of these records the server holds at all (in scope or not, deleted or not).
+
+    A laptop asks after a full re-pull about records it holds as synced that the pull did
+    not bring: the server answers with existence only, never content, and a record id is
+    a random UUID that only those who held the record know.
+    """
+    if not keys:
+        return []
+    with read(engine) as conn:
+        found = _load(conn, {(k.type, k.id) for k in keys})
+    return [k for k in keys if (k.type, k.id) in found]
+
+
+def check(engine: Engine, principal: Principal, now: dt.datetime | None = None) -> CheckResponse:
     readable = policy.readable_kinds(principal.role)
     with read(engine) as conn:
         upper = current_seq(conn)
@@ -342,5 +369,6 @@ def check(engine: Engine, principal: Principal) -> CheckResponse:
     for t, _i, _r in items:
         counts[t] = counts.get(t, 0) + 1
     return CheckResponse(
-        count=len(items), digest=scope_digest(items), as_of_seq=upper, counts=counts
+        count=len(items), digest=scope_digest(items), as_of_seq=upper, counts=counts,
+        server_time=now,
     )

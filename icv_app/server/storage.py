@@ -198,6 +198,8 @@ audit_log = Table(
     Index("audit_log_record", "record_id"),
 )
 
+# One row per count of sign-in attempts (throttle.py): an account, an address, or an
+# (account, address) pair. Accounts appear only hashed.
 login_throttle = Table(
     "login_throttle",
     metadata,
@@ -205,6 +207,33 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UtcDateTime, nullable=False),
     Column("locked_until", UtcDateTime, nullable=True),
+    # The account's key (throttle.user_key) on its own row and its pairs' rows, so that
+    # `icv-app admin unlock` finds them all; NULL on an address's row.
+    Column("account_key", Text, nullable=True),
+    # Attempts refused while locked since the last login.locked audit entry reported them.
+    Column("throttled", Integer, nullable=False, server_default=text("0")),
+    Index("login_throttle_account", "account_key"),
+)
+
+# Addresses each account has signed in from (hashed with the user id): an attempt from
+# one of them is not held to the account's own count (see throttle.py).
+login_known_addresses = Table(
+    "login_known_addresses",
+    metadata,
+    Column("user_id", Text, ForeignKey("users.id"), nullable=False),
+    Column("address_hash", Text, nullable=False),
+    Column("first_signed_in_at", UtcDateTime, nullable=False),
+    Column("last_signed_in_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "address_hash"),
+)
+
+# Empty but while `icv-app admin audit-prune` runs: the audit log's triggers let a DELETE
+# through only for entries older than the cutoff in here (and older than 30 days by the
+# database's clock), within the transaction that wrote it (audit.prune).
+audit_prune = Table(
+    "audit_prune",
+    metadata,
+    Column("cutoff", UtcDateTime, primary_key=True),
 )
 
 scheme_settings = Table(
@@ -258,7 +287,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before the server answers, so a power cut cannot take
+        # back what a laptop was told is stored (and may then purge under retention).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -199,6 +199,41 @@ def _m0005(db: sqlite_utils.Database) -> None:
     )
 
 
+@_versioned("0006_server_stored")
+def _m0006(db: sqlite_utils.Database) -> None:
+    # When the server stored the rev this laptop holds of each record, on the server's
+    # clock: retention counts from here (not from submission), so a report leaves the
+    # laptop only once every backup taken within the retention period holds it. A record
+    # not listed here (synced by an older version) is kept until a pull brings its time.
+    # "lost": reports purged here under retention that the server no longer has (it was
+    # restored from a backup older than them): shown until one comes back.
+    db.execute(
+        """
+        CREATE TABLE server_stored (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            stored_at TEXT NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE lost (
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            noticed_at TEXT NOT NULL,
+            PRIMARY KEY (record_type, record_id)
+        )
+        """
+    )
+    # What this laptop already holds came without its storing time: pull everything once
+    # more (nothing local is replaced: the revs are the same) to learn it.
+    db.execute("DELETE FROM settings WHERE key = 'pull_since'")
+
+
 def kind_migrations() -> list[Migrations]:
     """One migration set per registered kind that brings tables of its own."""
     sets = []

@@ -35,6 +35,23 @@ class IncomingChange:
     deleted: bool
     body: dict[str, Any] | None
     owner_id: str | None = None
+    stored_at: str | None = None  # the server's clock when it stored this rev
+
+
+def note_stored(db: sqlite_utils.Database, rtype: str, rid: str, rev: int,
+                stored_at: str | None) -> None:
+    """Remember when the server stored the rev this laptop holds (retention counts from
+    there), if this laptop holds that rev as the server's."""
+    if not stored_at:
+        return
+    kind = kinds.get(rtype)
+    if kind is None:
+        return
+    db.execute(
+        "INSERT OR REPLACE INTO server_stored (record_type, record_id, rev, stored_at) "
+        f"SELECT ?, id, base_rev, ? FROM {kind.table} WHERE id = ? AND base_rev = ?",
+        [rtype, stored_at, rid, rev],
+    )
 
 
 def dumps(body: Any) -> str:
@@ -91,8 +108,9 @@ def store_server_copy(db: sqlite_utils.Database, change: IncomingChange) -> None
             return
     children = _children(db, kind, change.id)
     db.execute(f"DELETE FROM {kind.table} WHERE id = ?", [change.id])
-    db.execute("DELETE FROM purged WHERE record_type = ? AND record_id = ?",
-               [change.type, change.id])
+    for table in ("purged", "lost"):
+        db.execute(f"DELETE FROM {table} WHERE record_type = ? AND record_id = ?",
+                   [change.type, change.id])
     db.execute("DELETE FROM held_aside WHERE record_type = ? AND record_id = ?",
                [change.type, change.id])
     changes.note(db, kind.name, change.id)

@@ -50,6 +50,7 @@ class SyncSummary:
     retries: int = 0
     repulled: bool = False  # the check disagreed and everything was re-read
     resent: int = 0  # records the server turned out not to have, sent again
+    lost: int = 0  # reports purged here that the server no longer has (see sync_check)
     check_ok: bool | None = None  # None: the server was too busy to compare
     last_synced: dt.datetime | None = None
 
@@ -63,4 +64,12 @@ class SyncSummary:
             parts.append(f"removed {self.purged} old submitted reports from this laptop")
         if self.repulled:
             parts.append("re-read everything from the server after a mismatch")
+        if self.resent:
+            parts.append(f"sent {self.resent} records back that the server had lost")
+        if self.lost:
+            parts.append(
+                f"{self.lost} submitted reports removed from this laptop earlier are no "
+                "longer on the server (restored from an older backup?): tell your "
+                "administrator"
+            )
         return "; ".join(parts)

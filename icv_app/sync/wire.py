@@ -34,6 +34,8 @@ How a client syncs
      pushed again after the next local edit.
 
    The server commits before it answers, so after a lost answer, just push again.
+   A push whose body is over the server's limit is answered 413 ``too_large`` (a proxy in
+   front may answer 413 too, in its own words): send fewer records per call.
 4. Pull: ``GET /api/v1/sync/pull?since=CURSOR&limit=N`` -> :class:`PullResponse`. Apply
    the page and store ``next_since`` as the new cursor in the same local transaction;
    repeat while ``has_more``. A pulled change whose id has an unsynced local edit is a
@@ -45,7 +47,13 @@ How a client syncs
    least ``as_of_seq``, compute :func:`scope_digest` over the records as the server last
    showed them to you, not deleted there: (type, id, server rev), where the server rev
    is ``base_rev``, or the server copy's rev for a record held in conflict. A different
-   count or digest means: pull again from 0, keeping every unsynced local change.
+   count or digest means: pull again from 0, keeping every unsynced local change; then
+   ask ``POST /api/v1/sync/locate`` about each record held as synced that the full pull
+   did not bring: one the server holds (out of scope now) is dropped, one it lacks (a
+   restore from a backup) is pushed again (with ``owner_id``, for a coordinator).
+   Retention: a submitted report leaves a laptop only once the server has held it (and
+   its children) for the scheme's retention period, on the server's clock:
+   ``stored_at`` / ``updated_at`` against the check's ``server_time``.
 6. ``GET /api/v1/settings`` -> :class:`SchemeSettings` (e.g. ``retention_days``).
 
 Any authenticated call may answer 401 with ``error`` ``device_revoked`` (say so, offer
@@ -57,11 +65,10 @@ again); 503 ``unavailable`` and 500 ``internal`` mean retry later with back-off.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from icv_app.kinds import NAME_PATTERN
 from icv_app.sync.digest import scope_digest as scope_digest
@@ -73,10 +80,19 @@ SCHEMA_HEADER = "X-ICV-Schema"
 WIRE_SCHEMA = 1
 
 MAX_PUSH_BATCH = 500
+MAX_LOCATE_BATCH = 1000
 DEFAULT_PULL_LIMIT = 200
 MAX_PULL_LIMIT = 1000
-MAX_REV = 2**31 - 1
+# Revs are exact JSON integers (what any client can hold without rounding). One push may
+# move a record's rev on by at most MAX_REV_STEP (a laptop bumps it once per local save),
+# so no client can leave a record without room for the next edit.
+MAX_REV = 2**53 - 1
+MAX_REV_STEP = 2**20
 MAX_SEQ = 2**63 - 1
+# A record id on the wire is a UUID in canonical form: lower case, hyphenated. Any other
+# spelling of the same UUID would be a second record to some stores and the same one to
+# others.
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
 class Role(str, Enum):
@@ -116,6 +132,7 @@ class ErrorCode(str, Enum):
     THROTTLED = "throttled"  # 429: too many failed sign-ins; see ``retry_after``
     UNSUPPORTED_CLIENT = "unsupported_client"  # 426: update the app
     NOT_FOUND = "not_found"  # 404
+    TOO_LARGE = "too_large"  # 413: the request body is over the server's limit; send less
     UNAVAILABLE = "unavailable"  # 503: the database is unreachable or busy; retry later
     INTERNAL = "internal"  # 500: a server bug; retry later, it has been logged
 
@@ -179,22 +196,35 @@ class MeResponse(_Wire):
 
 
 class PushRecord(_Wire):
-    type: str = Field(pattern=KIND_PATTERN, description="The record's kind (icv_app.kinds).")
-    id: uuid.UUID
-    rev: int = Field(ge=1, le=MAX_REV, description="The client's rev of this change.")
-    base_rev: int = Field(
+    """One pushed change. Read strictly (no "1" for 1, no true for 1): the server stores
+    exactly what it validated. A record that does not match is refused on its own."""
+
+    type: str = Field(pattern=KIND_PATTERN, max_length=64,
+                      description="The record's kind (icv_app.kinds).")
+    id: str = Field(pattern=UUID_PATTERN, description="A UUID, lower case and hyphenated.")
+    rev: StrictInt = Field(ge=1, le=MAX_REV, description="The client's rev of this change.")
+    base_rev: StrictInt = Field(
         ge=0, le=MAX_REV, description="The server rev this change was made on; 0 if new."
     )
-    deleted: bool = False
+    deleted: StrictBool = False
     body: dict[str, Any] | None = Field(
         default=None, description="The record (its dataclass as a dict); may be null if deleted."
     )
     modified_at: dt.datetime | None = Field(
         default=None, description="The laptop's clock at the change: stored, never trusted."
     )
+    owner_id: str | None = Field(
+        default=None, pattern=UUID_PATTERN,
+        description="Sending back a record the server lost (restored from a backup): whose "
+        "it was. Honoured only for a record new to the server, from a role that may write "
+        "every record of its kind; otherwise the sender owns a new record.",
+    )
 
 
 class PushRequest(_Wire):
+    """What a client sends. The server reads each record on its own: one that does not
+    match :class:`PushRecord` is refused alone (a ``rejected`` result), never the batch."""
+
     records: list[PushRecord] = Field(default_factory=list, max_length=MAX_PUSH_BATCH)
 
 
@@ -214,6 +244,11 @@ class RejectCode(str, Enum):
     INTERNAL = "internal"  # the server failed on this record; it is logged
 
 
+class RecordKey(_Wire):
+    type: str = Field(pattern=KIND_PATTERN, max_length=64)
+    id: str = Field(pattern=UUID_PATTERN)
+
+
 class Problem(_Wire):
     field: str
     message: str
@@ -230,7 +265,9 @@ class RecordState(_Wire):
     body: dict[str, Any] | None
     owner_id: str
     owner: str = Field(description="The owner's username.")
-    updated_at: dt.datetime = Field(description="Server time of this change (informational).")
+    updated_at: dt.datetime = Field(
+        description="Server time when it stored this rev: retention counts from here."
+    )
 
 
 class PushResult(_Wire):
@@ -241,6 +278,10 @@ class PushResult(_Wire):
     rev: int = Field(description="The pushed rev.")
     status: PushStatus
     seq: int | None = Field(default=None, description="accepted / duplicate: its server seq.")
+    stored_at: dt.datetime | None = Field(
+        default=None, description="accepted / duplicate: when the server stored this rev "
+        "(its clock): retention counts from here.",
+    )
     server: RecordState | None = Field(default=None, description="conflict: the server copy.")
     reason: str | None = Field(default=None, description="rejected / conflict: a sentence.")
     code: RejectCode | None = None
@@ -267,6 +308,23 @@ class CheckResponse(_Wire):
     digest: str = Field(description="scope_digest over those records.")
     as_of_seq: int = Field(description="Compare only once you have pulled up to this seq.")
     counts: dict[str, int] = Field(description="count per record type")
+    server_time: dt.datetime | None = Field(
+        default=None, description="The server's clock now: a laptop measures retention "
+        "against it, never against its own clock.",
+    )
+
+
+class LocateRequest(_Wire):
+    """Records a laptop holds as synced that are missing from its scope on the server."""
+
+    records: list[RecordKey] = Field(default_factory=list, max_length=MAX_LOCATE_BATCH)
+
+
+class LocateResponse(_Wire):
+    """Which of them the server holds (outside the caller's scope): the laptop drops
+    those; the others the server lost (a restore), and the laptop sends them back."""
+
+    held: list[RecordKey]
 
 
 # --- scheme settings ----------------------------------------------------------------------

@@ -115,6 +115,10 @@ CASES: dict[str, tuple[Callable[[Session, World], bool], frozenset[str]]] = {
     ),
     "GET /sync/pull": (_status_ok(lambda s: s.get("/sync/pull")), EVERY_ROLE),
     "GET /sync/check": (_status_ok(lambda s: s.get("/sync/check")), EVERY_ROLE),
+    # Existence only, of records whose random ids the caller already knows (restores).
+    "POST /sync/locate": (
+        _status_ok(lambda s: s.post("/sync/locate", json={"records": []})), EVERY_ROLE,
+    ),
     "POST /sync/push (empty)": (
         _status_ok(lambda s: s.post("/sync/push", json={"records": []})), EVERY_ROLE,
     ),
@@ -157,6 +161,7 @@ def test_every_endpoint_every_role_own_and_others_records(server: Server) -> Non
         ("POST", "/sync/push"),
         ("GET", "/sync/pull"),
         ("GET", "/sync/check"),
+        ("POST", "/sync/locate"),
     ],
 )
 def test_every_api_endpoint_but_login_needs_a_token(
@@ -164,7 +169,7 @@ def test_every_api_endpoint_but_login_needs_a_token(
 ) -> None:
     json_body: dict[str, Any] | None = None
     if method in ("POST", "PUT"):
-        json_body = {"records": []} if "push" in path else {"retention_days": 5}
+        json_body = {"records": []} if "sync" in path else {"retention_days": 5}
     response = server.client.request(method, API + path, headers=SCHEMA, json=json_body)
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated"
@@ -183,6 +188,7 @@ def test_openapi_lists_exactly_the_endpoints_the_matrix_covers(server: Server) -
         "POST /api/v1/sync/push",
         "GET /api/v1/sync/pull",
         "GET /api/v1/sync/check",
+        "POST /api/v1/sync/locate",
         "GET /api/v1/settings",
         "PUT /api/v1/settings",
     }

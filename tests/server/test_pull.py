@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import update
 
 from icv_app.server.storage import counters, write
@@ -96,6 +98,7 @@ def test_check_counts_and_digests_what_is_in_scope(server: Server) -> None:
         "digest": scope_digest(expected),
         "as_of_seq": 5,
         "counts": {"visit": 1, "amendment": 1},
+        "server_time": "2030-03-01T09:00:00Z",  # the server's clock, for retention
     }
     # The client computes the same digest from what it pulled.
     pulled = alpha.pull_all()
@@ -128,3 +131,25 @@ def test_seq_counter_survives_in_the_database(server: Server) -> None:
     with write(server.engine) as conn:
         conn.execute(update(counters).values(value=41))
     assert vol.push_one(visit_record(draft_visit()))["seq"] == 42
+
+
+def test_locate_says_which_records_the_server_holds_and_nothing_more(server: Server) -> None:
+    """After a full re-pull a laptop asks about records it holds that the pull did not
+    bring: held outside its scope (drop them) or lost by the server (send them back)."""
+    alpha = server.user("vol.alpha")
+    bravo = server.user("vol.bravo")
+    theirs = visit_record(draft_visit())
+    bravo.push_one(theirs)
+    lost = str(uuid.uuid4())
+    answer = alpha.post("/sync/locate", json={"records": [
+        {"type": "visit", "id": theirs["id"]}, {"type": "visit", "id": lost},
+    ]})
+    assert answer.status_code == 200
+    assert answer.json() == {"held": [{"type": "visit", "id": theirs["id"]}]}
+    # Ids only in canonical form, and a bounded number per call.
+    upper = alpha.post("/sync/locate", json={"records": [
+        {"type": "visit", "id": theirs["id"].upper()}]})
+    assert upper.status_code == 422
+    many = alpha.post("/sync/locate", json={"records": [
+        {"type": "visit", "id": str(uuid.uuid4())} for _ in range(1001)]})
+    assert many.status_code == 422

@@ -20,7 +20,7 @@ from icv_app.store.sync.conflicts import ResolutionRefused
 from icv_app.sync.client import SyncClient
 from icv_app.sync.errors import SyncCancelled
 from tests.sync.conftest import LaptopFactory, Scheme
-from tests.sync.support import FAST_RETRY, FaultTransport, Laptop, server_records, user_id
+from tests.sync.support import FAST_RETRY, FaultTransport, Laptop, server_records
 
 WAIT = 30.0
 
@@ -115,8 +115,8 @@ def test_a_report_leaving_scope_keeps_an_unsent_amendment_made_here(
     amendment = coordinator.amend(report.id, "The suite was Ashford Road, not Canal Street.")
     # The server no longer has the report in the coordinator's scope (say, restored from a
     # backup taken before it was sent); reconcile runs after the full re-pull.
-    coord_id = user_id(scheme.engine, "coord.one")
-    _resent, dropped, _ = coordinator.write(lambda db: sr.reconcile(db, {}, coord_id))
+    elsewhere = {("visit", report.id)}
+    _resent, dropped, _ = coordinator.write(lambda db: sr.reconcile(db, {}, elsewhere))
     assert dropped == 0
     kept = coordinator.write(lambda db: vs.list_amendments(db, report.id))
     assert [a.id for a in kept] == [amendment.id]

@@ -1,15 +1,16 @@
-"""Submitted reports that are safely on the server leave a volunteer's laptop after the
-scheme's retention period (a server setting); nothing else does."""
+"""Submitted reports that are safely on the server leave a volunteer's laptop once the
+server has held them for the scheme's retention period (a server setting), counted on the
+server's clock from when it stored them; nothing else does."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from icv_app.store.sync import sync_records as sr
-from tests.sync.conftest import LaptopFactory, Scheme
+from tests.sync.conftest import Clock, LaptopFactory, Scheme
 from tests.sync.support import server_records
 
-NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)  # the laptops' clock: never used
 
 
 def days_ago(days: int) -> dt.datetime:
@@ -17,7 +18,7 @@ def days_ago(days: int) -> dt.datetime:
 
 
 def test_old_submitted_reports_safely_on_the_server_are_purged_after_retention_days(
-    scheme: Scheme, laptops: LaptopFactory
+    scheme: Scheme, laptops: LaptopFactory, clock: Clock
 ) -> None:
     scheme.add_user("vol.alpha")
     scheme.add_user("coord.one", "coordinator")
@@ -27,9 +28,14 @@ def test_old_submitted_reports_safely_on_the_server_are_purged_after_retention_d
     laptop.submit(old.id, at=days_ago(45))
     laptop.submit(amended.id, at=days_ago(45))
     laptop.amend(amended.id)
-    laptop.submit(recent.id, at=days_ago(3))
     # Refused by the server: not safely there, so it stays however old it is.
     refused = laptop.new_refused(at=days_ago(45))
+    # Submitted long ago, but the server has only just stored them: they stay.
+    assert laptop.sync().purged == 0
+    clock.advance(days=27)
+    laptop.submit(recent.id, at=days_ago(3))
+    assert laptop.sync().purged == 0
+    clock.advance(days=4)
 
     summary = laptop.sync()
     assert summary.check_ok is True
@@ -55,7 +61,7 @@ def test_old_submitted_reports_safely_on_the_server_are_purged_after_retention_d
 
 
 def test_a_later_amendment_to_a_purged_report_is_not_a_mismatch(
-    scheme: Scheme, laptops: LaptopFactory
+    scheme: Scheme, laptops: LaptopFactory, clock: Clock
 ) -> None:
     scheme.add_user("vol.alpha")
     scheme.add_user("coord.one", "coordinator")
@@ -63,6 +69,8 @@ def test_a_later_amendment_to_a_purged_report_is_not_a_mismatch(
     volunteer = laptops("vol.alpha", clock=lambda: NOW)
     report = volunteer.new_draft()
     volunteer.submit(report.id, at=days_ago(20))
+    volunteer.sync()
+    clock.advance(days=8)
     assert volunteer.sync().purged == 1
     coordinator = laptops("coord.one", clock=lambda: NOW)
     coordinator.sync()
@@ -74,12 +82,14 @@ def test_a_later_amendment_to_a_purged_report_is_not_a_mismatch(
 
 
 def test_the_retention_period_is_the_servers_to_set(
-    scheme: Scheme, laptops: LaptopFactory
+    scheme: Scheme, laptops: LaptopFactory, clock: Clock
 ) -> None:
     scheme.add_user("vol.alpha")
     laptop = laptops("vol.alpha", clock=lambda: NOW)
     report = laptop.new_draft()
     laptop.submit(report.id, at=days_ago(20))
+    laptop.sync()
+    clock.advance(days=20)
     scheme.set_retention(30)
     assert laptop.sync().purged == 0
     scheme.set_retention(10)

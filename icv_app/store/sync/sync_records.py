@@ -17,6 +17,7 @@ from :mod:`icv_app.kinds`; nothing here names a kind.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,9 @@ from icv_app.kinds import Kind
 from icv_app.store import changes
 from icv_app.store.records import (
     IncomingChange as IncomingChange,
+    hold_aside,
     list_held_aside as list_held_aside,
+    note_stored,
     store_server_copy as store_server_copy,
 )
 from icv_app.store.settings import PULL_CURSOR, get_raw, set_raw
@@ -47,6 +50,8 @@ from icv_app.store.sync.rejected import (  # re-exported: part of the bookkeepin
     retry_rejected as retry_rejected,
 )
 from icv_app.store.sync.sync_check import (  # re-exported: part of the bookkeeping API
+    count_lost as count_lost,
+    missing_from as missing_from,
     purge_all as purge_all,
     purge_retained as purge_retained,
     reconcile as reconcile,
@@ -58,6 +63,8 @@ if TYPE_CHECKING:
 
     from icv_app.store.database import Queryable
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class OutgoingRecord:
@@ -68,6 +75,7 @@ class OutgoingRecord:
     deleted: bool
     body: dict[str, Any]
     modified_at: str | None = None  # the laptop's clock: informational only
+    owner_id: str | None = None  # whose it is, where the server said (None: new here)
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class PushOutcome:
     server_deleted: bool = False
     server_body: dict[str, Any] | None = None
     code: str | None = None  # rejected: the server's RejectCode
+    stored_at: str | None = None  # accepted: the server's clock when it stored the rev
 
 
 # Settings (raw keys; prefer the declared ones in icv_app.store.settings) ----------------
@@ -126,18 +135,18 @@ def pending(
     skip = skip or set()
     for kind in kinds.all_kinds():
         cursor = db.execute(
-            f"SELECT id, rev, base_rev, deleted, body, {kind.modified_column} "
+            f"SELECT id, rev, base_rev, deleted, body, {kind.modified_column}, owner_id "
             f"FROM {kind.table} t WHERE rev > base_rev AND {_waiting_on_person(kind)} "
             "ORDER BY rowid"
         )
-        for rid, rev, base_rev, deleted, body_text, modified in cursor:
+        for rid, rev, base_rev, deleted, body_text, modified, owner in cursor:
             if (kind.name, rid) in skip:
                 continue
             body = json.loads(body_text)
             if not deleted and not kind.ready(body):
                 continue
             out.append(OutgoingRecord(kind.name, rid, rev, base_rev, bool(deleted), body,
-                                      modified))
+                                      modified, owner))
             if len(out) >= limit:
                 return out
     return out
@@ -172,6 +181,7 @@ def record_outcomes(db: sqlite_utils.Database, outcomes: list[PushOutcome]) -> N
                     "owner_id = coalesce(?, owner_id) WHERE id = ?",
                     [o.rev, o.owner_id, o.id],
                 )
+                note_stored(db, o.type, o.id, o.rev, o.stored_at)
             elif o.status == "conflict":
                 if same_as_ours(db, o.type, o.id, o.server_deleted, o.server_body, o.rev):
                     # The server already has exactly what we sent (another laptop of the
@@ -198,40 +208,57 @@ def apply_changes(
 ) -> int:
     """Apply one pulled page and advance the cursor, all in one transaction.
 
-    A change this version cannot read is held aside (never dropped, never an error).
+    A change this version cannot read is held aside (never dropped, never an error); so
+    is one this laptop fails to store (a record that breaks a local constraint), with the
+    reason, so one bad change never stops the page, the cursor or the rest of the sync.
     Returns how many changes became conflicts.
     """
+    import sqlcipher3
+
     conflicts = 0
     with db.atomic():
         for change in changes_:
-            if db.execute(
-                "SELECT 1 FROM purged WHERE record_type = ? AND record_id = ? AND rev >= ?",
-                [change.type, change.id, change.rev],
-            ).fetchone():
-                continue  # purged here under the retention rule; the server keeps it
-            kind = kinds.get(change.type)
-            local = None
-            if kind is not None:
-                row = db.execute(
-                    f"SELECT rev, base_rev FROM {kind.table} WHERE id = ?", [change.id]
-                ).fetchone()
-                local = (int(row[0]), int(row[1])) if row else None
-            if local is not None and local[1] >= change.rev:
-                continue  # we hold that server version (local edits may sit on top of it)
-            if local is not None and local[0] > local[1]:
-                if same_as_ours(db, change.type, change.id, change.deleted, change.body):
-                    adopt_identical(db, change)  # the same change, made twice
-                    continue
-                known = db.execute(
-                    "SELECT server_rev FROM conflicts WHERE record_type = ? AND record_id = ?",
-                    [change.type, change.id],
-                ).fetchone()
-                if known is not None and known[0] >= change.rev:
-                    continue  # the push already brought this server copy back
-                record_conflict(db, change.type, change.id, change.rev, change.deleted,
-                                change.body)
-                conflicts += known is None
-                continue
-            store_server_copy(db, change)
+            try:
+                with db.atomic():  # a savepoint: a change that fails leaves no trace
+                    conflicts += _apply_one(db, change)
+                    note_stored(db, change.type, change.id, change.rev, change.stored_at)
+            except (sqlcipher3.IntegrityError, ValueError, TypeError, KeyError,
+                    RecursionError) as exc:
+                log.warning("a pulled %s could not be stored here (%s); held aside",
+                            change.type, type(exc).__name__)
+                hold_aside(db, change, "This laptop could not store this record "
+                           f"({type(exc).__name__}); it is kept aside, nothing was lost.")
         PULL_CURSOR.set(db, next_since)
     return conflicts
+
+
+def _apply_one(db: sqlite_utils.Database, change: IncomingChange) -> int:
+    """Apply one pulled change; 1 if it became a new conflict."""
+    if db.execute(
+        "SELECT 1 FROM purged WHERE record_type = ? AND record_id = ? AND rev >= ?",
+        [change.type, change.id, change.rev],
+    ).fetchone():
+        return 0  # purged here under the retention rule; the server keeps it
+    kind = kinds.get(change.type)
+    local = None
+    if kind is not None:
+        row = db.execute(
+            f"SELECT rev, base_rev FROM {kind.table} WHERE id = ?", [change.id]
+        ).fetchone()
+        local = (int(row[0]), int(row[1])) if row else None
+    if local is not None and local[1] >= change.rev:
+        return 0  # we hold that server version (local edits may sit on top of it)
+    if local is not None and local[0] > local[1]:
+        if same_as_ours(db, change.type, change.id, change.deleted, change.body):
+            adopt_identical(db, change)  # the same change, made twice
+            return 0
+        known = db.execute(
+            "SELECT server_rev FROM conflicts WHERE record_type = ? AND record_id = ?",
+            [change.type, change.id],
+        ).fetchone()
+        if known is not None and known[0] >= change.rev:
+            return 0  # the push already brought this server copy back
+        record_conflict(db, change.type, change.id, change.rev, change.deleted, change.body)
+        return int(known is None)
+    store_server_copy(db, change)
+    return 0
