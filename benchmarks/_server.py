@@ -127,7 +127,7 @@ def fresh_database(engine: str, label: str) -> Iterator[str]:
 def describe(url: str) -> str:
     """The database in words, for the printed header (no credentials in the URL used)."""
     if url.startswith("sqlite"):
-        return "SQLite file (WAL, synchronous=NORMAL)"
+        return "SQLite file (WAL, synchronous=FULL)"
     return "PostgreSQL " + POSTGRES_URL.rsplit("@", 1)[-1] + " (fresh schema)"
 
 

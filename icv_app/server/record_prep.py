@@ -122,51 +122,36 @@ def prepare(record: PushRecord) -> Prepared:
         return replace(base, rejected=rejected(
             record, RejectCode.INVALID, "The record is too large for the server."
         ))
+    try:
+        body.encode("utf-8")  # a lone surrogate, in a value or a key, could not be sent out
+    except UnicodeEncodeError:
+        return replace(base, rejected=rejected(
+            record, RejectCode.INVALID, "The record holds text that is not valid Unicode."
+        ))
     prepared = replace(base, body=body, content_hash=content_hash(body, False))
     return _check_body(prepared, kind, record.body)
 
 
 def _out_of_bounds(body: dict[str, Any]) -> str | None:
-    """Why the body cannot be stored as sent, or None: nesting, text that is not valid
-    Unicode (a lone surrogate could not be sent back out), a text too long, a number
-    that is not exact in JSON. One walk, without recursion (the value is what a client
-    sent)."""
+    """Why the body cannot be stored as sent, or None: nesting, a text too long, a number
+    that is not exact in JSON. One walk over the containers, without recursion (the
+    value is what a client sent); valid Unicode is checked once, on the encoded body."""
     stack: list[tuple[Any, int]] = [(body, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            if len(item) > MAX_STRING_CHARS:
-                return f"A text in the record is longer than {MAX_STRING_CHARS} characters."
-            if not _is_unicode(item):
-                return "The record holds text that is not valid Unicode."
-            continue
-        if isinstance(item, bool) or item is None:
-            continue
-        if isinstance(item, int):
-            if not -MAX_SAFE_INT <= item <= MAX_SAFE_INT:
-                return f"A number in the record is beyond \u00b1{MAX_SAFE_INT}."
-            continue
-        if isinstance(item, dict):
-            children: Any = item.values()
-            for key in item:
-                if not _is_unicode(key):
-                    return "The record holds a field name that is not valid Unicode."
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue  # a float: canonical_json refuses NaN and infinity
         if depth > MAX_BODY_DEPTH:
             return f"The record is nested more than {MAX_BODY_DEPTH} levels deep."
-        stack.extend((child, depth + 1) for child in children)
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is str:
+                if len(child) > MAX_STRING_CHARS:
+                    return f"A text in the record is longer than {MAX_STRING_CHARS} characters."
+            elif kind is int:
+                if not -MAX_SAFE_INT <= child <= MAX_SAFE_INT:
+                    return f"A number in the record is beyond \u00b1{MAX_SAFE_INT}."
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
     return None
-
-
-def _is_unicode(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _check_body(prepared: Prepared, kind: Kind, data: dict[str, Any]) -> Prepared:
