@@ -341,7 +341,7 @@ def pull(engine: Engine, principal: Principal, since: int, limit: int) -> PullRe
     )
 
 
-def locate(engine: Engine, principal: Principal, keys: list[RecordKey]) -> list[RecordKey]:
+def locate(engine: Engine, keys: list[RecordKey]) -> list[RecordKey]:
     """Which of these records the server holds at all (in scope or not, deleted or not).
 
     A laptop asks after a full re-pull about records it holds as synced that the pull did
@@ -355,7 +355,7 @@ def locate(engine: Engine, principal: Principal, keys: list[RecordKey]) -> list[
     return [k for k in keys if (k.type, k.id) in found]
 
 
-def check(engine: Engine, principal: Principal, now: dt.datetime | None = None) -> CheckResponse:
+def check(engine: Engine, principal: Principal, now: dt.datetime) -> CheckResponse:
     readable = policy.readable_kinds(principal.role)
     with read(engine) as conn:
         upper = current_seq(conn)

@@ -101,14 +101,17 @@ def read_push_body(raw: bytes) -> list[Any]:
     return items
 
 
+def _field(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "record"
+
+
 def _read_record(item: Any) -> PushRecord | PushResult:
     """One pushed record, read strictly; a malformed one becomes its own rejection."""
     try:
         return PushRecord.model_validate(item)
     except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "record" for e in exc.errors()})
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "record"
+        errors = exc.errors()
+        fields = sorted({_field(e["loc"]) for e in errors})
         # Echo only what is safe to send back: a type, id and rev that are well formed.
         raw = item if isinstance(item, dict) else {}
         rtype, rid, rev = raw.get("type"), raw.get("id"), raw.get("rev")
@@ -117,7 +120,8 @@ def _read_record(item: Any) -> PushRecord | PushResult:
             id=rid if isinstance(rid, str) and re.fullmatch(UUID_PATTERN, rid) else "",
             rev=rev if type(rev) is int and 0 <= rev <= MAX_REV else 0,
             status=PushStatus.REJECTED, code=RejectCode.INVALID,
-            reason=f"The record is not well formed: {where}: {first['msg']}.",
+            reason=f"The record is not well formed: {_field(errors[0]['loc'])}: "
+                   f"{errors[0]['msg']}.",
             problems=[Problem(field=f, message="Not a value this field can hold.")
                       for f in fields[:50]],
         )
@@ -160,4 +164,4 @@ def locate(
     context: Annotated[ServerContext, Depends(get_context)],
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> LocateResponse:
-    return LocateResponse(held=records.locate(context.engine, principal, body.records))
+    return LocateResponse(held=records.locate(context.engine, body.records))

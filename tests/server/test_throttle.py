@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -29,6 +27,7 @@ from icv_app.server.config import ServerConfig, ThrottlePolicy
 from icv_app.server.storage import audit_log, login_throttle, read
 from tests.server.conftest import Clock
 from tests.server.support import API, PASSWORD, SCHEMA, Server
+from tests.sync.support import LiveServer
 
 # Documentation addresses (RFC 5737): the volunteer's usual laptop, a stranger, and a
 # place the volunteer has never signed in from.
@@ -257,50 +256,14 @@ class CountingHasher(PasswordHasher):
                 self.running -= 1
 
 
-class _Uvicorn(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        self.ready.set()
-
-
 @contextmanager
 def live(app: FastAPI) -> Iterator[str]:
     """uvicorn serving ``app`` in a thread as ``icv-app serve`` does (trusting
     X-Forwarded-For from 127.0.0.1, as behind a reverse proxy); yields its URL."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=2, backlog=512,
-    )
-    server = _Uvicorn(config)
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run(sockets=[sock])
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=run, name="uvicorn-throttle-test", daemon=True)
-    thread.start()
-    try:
-        for _ in range(600):
-            if server.ready.wait(0.05) or done.is_set():
-                break
-        if not server.ready.is_set():
-            raise RuntimeError("the test server did not start")
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        if not done.wait(15):
-            server.force_exit = True
-            done.wait(5)
-        thread.join(5)
-        sock.close()
+    server = LiveServer(lambda: app, lifespan="off", proxy_headers=True,
+                        forwarded_allow_ips="127.0.0.1", backlog=512)
+    with server:
+        yield server.url
 
 
 def burst(url: str, attempts: list[tuple[str, str, str]]) -> list[httpx.Response]:

@@ -291,8 +291,10 @@ class LiveServer:
     """uvicorn serving the app on 127.0.0.1 in a thread; can be stopped and started
     again on the same port (a server restart). Waits on events, never on sleeps."""
 
-    def __init__(self, make_app: Callable[[], FastAPI]) -> None:
+    def __init__(self, make_app: Callable[[], FastAPI], **uvicorn_options: Any) -> None:
+        """``uvicorn_options`` change the uvicorn.Config (e.g. proxy headers)."""
         self._make_app = make_app
+        self._options = uvicorn_options
         # Not port 0: while stopped, the kernel could give its port to someone else.
         self.port: int = restartable_port()
         self._server: _UvicornServer | None = None
@@ -305,10 +307,10 @@ class LiveServer:
 
     def start(self) -> None:
         sock = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR on POSIX
-        config = uvicorn.Config(
-            self._make_app(), log_level="warning", access_log=False, lifespan="on",
-            timeout_graceful_shutdown=2, timeout_keep_alive=30,
-        )
+        config = uvicorn.Config(self._make_app(), **{
+            "log_level": "warning", "access_log": False, "lifespan": "on",
+            "timeout_graceful_shutdown": 2, "timeout_keep_alive": 30, **self._options,
+        })
         self._server = server = _UvicornServer(config)
         self._done = done = threading.Event()
 
