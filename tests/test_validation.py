@@ -34,10 +34,11 @@ def complete_report() -> VisitReport:
 
 
 def fields(report: VisitReport) -> dict[str, str]:
-    """Each field's messages, joined."""
+    """Each field's messages, joined (a message about several fields marks each)."""
     out: dict[str, str] = {}
     for p in errors(report):
-        out[p.field] = f"{out[p.field]} {p.message}" if p.field in out else p.message
+        for name in p.fields:
+            out[name] = f"{out[name]} {p.message}" if name in out else p.message
     return out
 
 
@@ -87,7 +88,7 @@ def test_custody_record_check_needs_consent():
 def test_a_name_is_refused_where_a_custody_number_belongs():
     r = complete_report()
     r.detainees.append(Detainee(custody_number="Jo Bloggs"))
-    assert "never record a name" in fields(r)["detainees[1].custody_number"]
+    assert "never a name" in fields(r)["detainees[1].custody_number"]
 
 
 def test_duplicate_custody_numbers_point_at_the_second_entry():

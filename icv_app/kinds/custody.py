@@ -39,15 +39,26 @@ def _visit_final(body: Mapping[str, Any]) -> bool:
 
 
 def _visit_check(report: VisitReport) -> list[Problem]:
+    """What the server refuses in any visit it is sent: no suite, and a custody number
+    holding a name, a date of birth or an address (the scheme's promise holds against any
+    client); and in a submitted one, every error the app shows (the scheme's own pattern
+    for custody numbers is the laptops' to check: the server serves every configuration)."""
     from icv_app.domain.custody import validation
+    from icv_app.domain.custody.custody_number import looks_personal
 
     problems = []
     if not report.header.suite_id.strip():
         problems.append(Problem("header.suite_id", "Choose the custody suite."))
+    for i, detainee in enumerate(report.detainees):
+        message = looks_personal(detainee.custody_number)
+        if message:
+            problems.append(Problem(f"detainees[{i}].custody_number", message))
     if report.is_submitted:
+        seen = {(p.field, p.message) for p in problems}
+        context = validation.Context(custody_number_pattern=None)
         problems += [
-            Problem(p.field, p.message) for p in validation.errors(report)
-            if p.field != "header.suite_id"
+            Problem(p.field, p.message) for p in validation.errors(report, context)
+            if p.field != "header.suite_id" and (p.field, p.message) not in seen
         ]
     return problems
 
@@ -78,11 +89,19 @@ def visit_columns(report: VisitReport) -> dict[str, Any]:
 
 
 def _amendment_check(amendment: Amendment) -> list[Problem]:
+    from icv_app.domain.custody.corrections import is_amendable
+
     problems = []
     if not amendment.reason.strip():
         problems.append(Problem("reason", "An amendment needs a reason."))
     if not amendment.text.strip():
         problems.append(Problem("text", "An amendment needs the corrected text."))
+    path = amendment.field_path
+    if path and (not is_amendable(path) or VISIT.field(path) is None):
+        problems.append(Problem("field_path", "An amendment can only correct a field of "
+                                "the report; describe other corrections in words."))
+    if not path and amendment.new_value:
+        problems.append(Problem("new_value", "A corrected value needs the field it is for."))
     return problems
 
 
@@ -103,7 +122,8 @@ VISIT = Kind(
     label="visit report",
     load_type=_visit_type,
     table="visits",
-    body_version=1,
+    # 2: admitted_next_day / departure_next_day.
+    body_version=2,
     read=_CUSTODY_READ,
     write=_CUSTODY_READ,
     is_final=_visit_final,
@@ -119,6 +139,8 @@ VISIT = Kind(
         "header.arrival_time": "Arrived at",
         "header.admitted_time": "Admitted at",
         "header.departure_time": "Departed at",
+        "header.admitted_next_day": "Admitted the next day",
+        "header.departure_next_day": "Departed the next day",
         "header.delay_minutes": "Kept waiting (minutes)",
         "header.delay_reason": "Reason for the delay",
         "header.delay_authorised_by": "Delay authorised by",
@@ -162,7 +184,8 @@ AMENDMENT = Kind(
     label="amendment",
     load_type=_amendment_type,
     table="amendments",
-    body_version=1,
+    # 2: field_path / new_value (a correction in place).
+    body_version=2,
     parent="visit",
     parent_field="visit_id",
     parent_must_be_final=True,
@@ -174,7 +197,8 @@ AMENDMENT = Kind(
     columns=_amendment_columns,
     modified_column="created_at",
     push_order=20,
-    labels={"reason": "Reason", "text": "Correction", "visit_id": "Amends report"},
+    labels={"reason": "Reason", "text": "Correction", "visit_id": "Amends report",
+            "field_path": "Field corrected", "new_value": "Corrected value"},
 )
 
 KINDS = (VISIT, AMENDMENT)

@@ -2,20 +2,21 @@
 
 A report subclasses :class:`Document`: it supplies its story (the flowables, in order) and
 what its running header says, and this module does the rest. Every page carries the
-OFFICIAL-SENSITIVE marking top and bottom, the document's title and reference, "Page X of
-Y" and the personal-data notice, because the reports hold personal data; a document that
-is not final also carries a DRAFT watermark.
+OFFICIAL-SENSITIVE marking top and bottom, the document's title, its short reference and
+full id, "Page X of Y" and the personal-data notice, because the reports hold personal
+data; a document that is not final also carries a DRAFT watermark.
+
+Sections flow: a section's heading stays on the page with the start of its first block,
+and a block (a detainee's card, an issue) runs on to the next page, its head repeated as
+"(continued)", rather than leaving a third of a page empty (:class:`KeepStart`).
 
 The building blocks keep the reports' two kinds of text apart: labels and headings are
-fixed text the app wrote, while anything a visitor typed goes through :meth:`Document.text`
-(or :func:`~icv_app.reports.styles.markup`), which escapes it before it reaches Paragraph
-markup. The value formatters below are shared so that every report writes a date, a time
-or an unanswered question the same way.
+fixed text the app wrote, while anything a visitor typed is escaped (see
+:func:`~icv_app.reports.styles.markup`) before it reaches Paragraph markup.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, BinaryIO
 
@@ -33,61 +34,78 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.doctemplate import FrameBreak, NullActionFlowable
 
 from icv_app.reports import styles as st
-from icv_app.reports.styles import Styles, markup
+from icv_app.reports.styles import Styles
 
 MARKING = "OFFICIAL-SENSITIVE"
 PERSONAL_DATA_NOTICE = (
     "Contains personal data about detainees and visitors \u2014 handle as OFFICIAL-SENSITIVE"
 )
 LABEL_WIDTH = 42 * mm
-NOT_RECORDED = "Not recorded"
+
+# A block that does not fit in the space left on a page is split there when at least
+# MIN_HERE of it fits (a heading and a few rows) and at least MIN_REST goes on; when less
+# would go on, it starts on the next page instead, unless that leaves more than MAX_WASTE
+# of this page empty (a third of a page empty reads as a missing page).
+MIN_HERE = 90.0
+MIN_REST = 60.0
+MAX_WASTE = 160.0
 
 
-# --- formatting values ------------------------------------------------------------------
+# --- keeping the start of a block together ----------------------------------------------
 
 
-def date_text(value: dt.date | None) -> str:
-    return value.strftime("%a %d %b %Y") if value else NOT_RECORDED
+class KeepStart(KeepTogether):
+    """Flowables kept on one page when they fit in the space left; otherwise split where
+    they stand if ``min_here`` points of them fit here (so a heading never ends a page)
+    and ``min_rest`` go on (so a card does not leave a row or two behind), or if moving
+    them would leave more than ``max_waste`` empty; otherwise moved to the next page.
+    Unlike KeepTogether, a block taller than the space left does not leave it empty."""
+
+    def __init__(self, flowables: list[Flowable], min_here: float = MIN_HERE,
+                 min_rest: float = MIN_REST, max_waste: float = MAX_WASTE) -> None:
+        super().__init__(flowables)
+        self._min_here = min_here
+        self._min_rest = min_rest
+        self._max_waste = max_waste
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        content = list(self._content)
+        frame = getattr(self, "_frame", None)
+        at_top = bool(getattr(frame, "_atTop", False))
+        here = [NullActionFlowable(), *content]
+        height: float = self._H
+        if height <= aH or at_top or frame is None:
+            return here
+        if aH < self._min_here:
+            return [FrameBreak(), *content]
+        if height - aH >= self._min_rest:
+            return here
+        page = frame._height - frame._topPadding - frame._bottomPadding
+        if aH <= self._max_waste and height <= page:
+            return [FrameBreak(), *content]
+        return here
 
 
-def time_text(value: dt.time | None) -> str:
-    return value.strftime("%H:%M") if value else NOT_RECORDED
+class CardTable(Table):
+    """A table whose first row is a head, repeated on the next page as ``continued``."""
 
+    continued: Flowable | None = None
 
-def stamp_text(value: dt.datetime) -> str:
-    """A stored UTC timestamp in the machine's local time, with its zone named."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    local = value.astimezone()
-    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
-
-
-def yes_no(value: bool | None) -> str:
-    if value is None:
-        return NOT_RECORDED
-    return "Yes" if value else "No"
-
-
-def and_list(items: Sequence[str]) -> str:
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def minutes_between(start: dt.time, end: dt.time) -> int:
-    day = dt.date(2000, 1, 1)
-    return int((dt.datetime.combine(day, end) - dt.datetime.combine(day, start)).seconds // 60)
-
-
-def duration_text(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    if hours and mins:
-        return f"{hours} h {mins} min"
-    return f"{hours} h" if hours else f"{mins} min"
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts = super().split(availWidth, availHeight)
+        if len(parts) == 2 and self.continued is not None and self.repeatRows:
+            rest = parts[1]
+            # The head row's list is shared with the first part: replace it, not its cell.
+            rest._cellvalues[0] = [self.continued, *rest._cellvalues[0][1:]]
+            # The head row's height was measured for the original head: measure again.
+            rest._argH = [None, *rest._argH[1:]]
+            rest.continued = self.continued
+        return parts
 
 
 # --- page furniture ---------------------------------------------------------------------
@@ -120,15 +138,17 @@ class _NumberedCanvas(Canvas):
 class Document:
     """One PDF being built: building blocks for the story, and the page furniture.
 
-    ``running_title`` and ``running_ref`` are the left and right of every page's header
-    line; ``draft`` adds the watermark and says so in the title.
+    ``running_title`` is the left of every page's header line, ``running_ref`` (the short
+    reference) and ``running_id`` (the full id, smaller) its right; ``draft`` adds the
+    watermark and says so in the title.
     """
 
     def __init__(self, styles: Styles, *, running_title: str, running_ref: str,
-                 draft: bool) -> None:
+                 draft: bool, running_id: str = "") -> None:
         self.s = styles
         self.running_title = running_title
         self.running_ref = running_ref
+        self.running_id = running_id
         self.draft = draft
 
     def story(self) -> list[Flowable]:
@@ -140,24 +160,20 @@ class Document:
         """A paragraph of already-safe markup."""
         return Paragraph(text, style or self.s.body)
 
-    def text(self, value: str, empty: str = "None recorded") -> Paragraph:
-        """A paragraph of free text typed by a user (escaped), or a muted placeholder."""
-        if value.strip():
-            return Paragraph(markup(value), self.s.body)
-        return Paragraph(f"<i>{empty}</i>", self.s.small)
-
     def fit(self, text: str, font: str, size: float, width: float) -> str:
         """Fixed text for a plain-string cell, broken into lines that fit ``width``."""
         return "\n".join(simpleSplit(text, font, size, width))
 
     def kv_table(
         self,
-        rows: Iterable[tuple[str, Flowable | str]],
+        rows: Iterable[tuple[str, Flowable | list[Flowable] | str]],
         head: Flowable | None = None,
         head_fill: Any = None,
         label_width: float = LABEL_WIDTH,
+        continued: Flowable | None = None,
     ) -> Table:
-        """A two-column label/value table; ``head`` spans both columns on top.
+        """A two-column label/value table; ``head`` spans both columns on top and is
+        repeated as ``continued`` when the table runs on to the next page.
 
         Labels are fixed text, drawn as plain strings broken to fit: a Paragraph per
         label would cost much rendering time for nothing.
@@ -168,7 +184,7 @@ class Document:
         first = len(data)
         f = self.s.fonts
         for label, value in rows:
-            cell = value if isinstance(value, Flowable) else self.p(value)
+            cell = value if isinstance(value, Flowable | list) else self.p(value)
             data.append([self.fit(label, f.bold, 8.5, label_width - 10), cell])
         style = [
             ("FONTNAME", (0, first), (0, -1), f.bold),
@@ -189,59 +205,63 @@ class Document:
                 ("SPAN", (0, 0), (1, 0)),
                 ("BACKGROUND", (0, 0), (1, 0), head_fill or st.HEAD_FILL),
             ]
-        table = Table(
+        table = CardTable(
             data,
             colWidths=[label_width, st.FRAME_WIDTH - label_width],
             splitInRow=1,
+            repeatRows=1 if head is not None and continued is not None else 0,
         )
+        table.continued = continued
         table.setStyle(TableStyle(style))
         return table
 
-    def figures(self, items: Sequence[tuple[str, int]]) -> Table:
-        """A strip of numbers, each over its label, in equal columns across the frame."""
+    def figures(self, items: Sequence[tuple[str, str, Color | None]]) -> Table:
+        """A strip of numbers, each over its label, in equal columns across the frame;
+        a number with a colour is drawn in it (a count with a problem, or corrected)."""
         f = self.s.fonts
         width = st.FRAME_WIDTH / len(items)
         table = Table(
             [
-                [str(n) for _, n in items],
-                [self.fit(label, f.regular, 8, width - 12) for label, _ in items],
+                [number for _, number, _ in items],
+                [self.fit(label, f.regular, 8, width - 12) for label, _, _ in items],
             ],
             colWidths=[width] * len(items),
         )
-        table.setStyle(
-            TableStyle(
-                [
-                    ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                    ("FONTNAME", (0, 0), (-1, 0), f.bold),
-                    ("FONTSIZE", (0, 0), (-1, 0), 14),
-                    ("LEADING", (0, 0), (-1, 0), 17),
-                    ("TEXTCOLOR", (0, 0), (-1, 0), st.INK),
-                    ("FONTNAME", (0, 1), (-1, 1), f.regular),
-                    ("FONTSIZE", (0, 1), (-1, 1), 8),
-                    ("LEADING", (0, 1), (-1, 1), 10),
-                    ("TEXTCOLOR", (0, 1), (-1, 1), st.MUTED),
-                    ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
-                    ("LINEAFTER", (0, 0), (-2, -1), 0.4, st.GRID),
-                    ("BACKGROUND", (0, 0), (-1, -1), st.LABEL_FILL),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("TOPPADDING", (0, 0), (-1, 0), 5),
-                    ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
-                    ("BOTTOMPADDING", (0, 1), (-1, 1), 6),
-                ]
-            )
-        )
+        commands: list[tuple[Any, ...]] = [
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("FONTNAME", (0, 0), (-1, 0), f.bold),
+            ("FONTSIZE", (0, 0), (-1, 0), 14),
+            ("LEADING", (0, 0), (-1, 0), 17),
+            ("TEXTCOLOR", (0, 0), (-1, 0), st.INK),
+            ("FONTNAME", (0, 1), (-1, 1), f.regular),
+            ("FONTSIZE", (0, 1), (-1, 1), 8),
+            ("LEADING", (0, 1), (-1, 1), 10),
+            ("TEXTCOLOR", (0, 1), (-1, 1), st.MUTED),
+            ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
+            ("LINEAFTER", (0, 0), (-2, -1), 0.4, st.GRID),
+            ("BACKGROUND", (0, 0), (-1, -1), st.LABEL_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, 0), 5),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
+            ("BOTTOMPADDING", (0, 1), (-1, 1), 6),
+        ]
+        for column, (_, _, colour) in enumerate(items):
+            if colour is not None:
+                commands.append(("TEXTCOLOR", (column, 0), (column, 0), colour))
+        table.setStyle(TableStyle(commands))
         return table
 
-    def grid(self, head: Sequence[str], rows: Iterable[Sequence[str]],
+    def grid(self, head: Sequence[str], rows: Iterable[Sequence[str | Flowable]],
              widths: Sequence[float]) -> Table:
-        """Short fixed strings in columns under a muted header row, without a frame: for
-        a small table inside a :meth:`kv_table` value cell."""
+        """Short values in columns under a muted header row, without a frame: for a small
+        table inside a :meth:`kv_table` value cell. Strings are fixed text, broken to
+        fit; a cell that needs more (a correction, a problem) is a Paragraph."""
         f = self.s.fonts
         data: list[list[Any]] = [list(head)]
         for row in rows:
             data.append(
-                [self.fit(text, f.regular, 9.5, width - 2)
-                 for text, width in zip(row, widths, strict=True)]
+                [self.fit(cell, f.regular, 9.5, width - 2) if isinstance(cell, str) else cell
+                 for cell, width in zip(row, widths, strict=True)]
             )
         table = Table(data, colWidths=list(widths))
         table.setStyle(
@@ -254,6 +274,7 @@ class Document:
                     ("FONTSIZE", (0, 1), (-1, -1), 9.5),
                     ("LEADING", (0, 0), (-1, -1), 12.5),
                     ("TEXTCOLOR", (0, 1), (-1, -1), st.INK),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 2),
                     ("TOPPADDING", (0, 0), (-1, -1), 0),
@@ -291,14 +312,15 @@ class Document:
         return Paragraph(text, self.s.heading)
 
     def section(self, title: str, blocks: list[list[Flowable]]) -> list[Flowable]:
-        """A heading kept on the page with its first block; each block kept whole when it
-        fits on a page. (KeepTogether must not be nested: an inner one reports an
+        """A heading kept on the page with the start of its first block; each block kept
+        whole when it fits in the space left, else split where it stands or moved on
+        (:class:`KeepStart`). (Keepers must not be nested: an inner one reports an
         unbounded height, which would push the outer one to a new page every time.)"""
         if not blocks:
             return []
-        out: list[Flowable] = [KeepTogether([self.heading(title), *blocks[0]])]
+        out: list[Flowable] = [KeepStart([self.heading(title), *blocks[0]])]
         for block in blocks[1:]:
-            out += [Spacer(1, 6), KeepTogether(block)]
+            out += [Spacer(1, 6), KeepStart(block)]
         return out
 
     # page furniture
@@ -330,13 +352,25 @@ class Document:
         title = self.running_title
         if self.draft:
             title += " \u2014 DRAFT"
-        reference = self.running_ref
-        # The title gives way to the reference, which must always print whole.
-        room = right - left - stringWidth(reference, f.regular, 7.5) - 12
+        # Right: the short reference in bold, and the full id beside it, smaller.
+        reference, ident = self.running_ref, self.running_id
+        ref_width = stringWidth(reference, f.bold, 8)
+        id_width = stringWidth(ident, f.regular, 6.5) + 8 if ident else 0
+        # The title gives way to the reference and id, which must always print whole.
+        room = right - left - ref_width - id_width - 12
         while len(title) > 12 and stringWidth(title, f.regular, 7.5) > room:
             title = title[:-2] + "\u2026"
-        canvas.drawString(left, height - 16 * mm, title)
-        canvas.drawRightString(right, height - 16 * mm, reference)
+        base = height - 16 * mm
+        canvas.drawString(left, base, title)
+        canvas.setFont(f.bold, 8)
+        canvas.setFillColor(st.INK)
+        canvas.drawRightString(right, base, reference)
+        if ident:
+            canvas.setFont(f.regular, 6.5)
+            canvas.setFillColor(st.MUTED)
+            canvas.drawRightString(right - ref_width - 8, base, ident)
+        canvas.setFont(f.regular, 7.5)
+        canvas.setFillColor(st.MUTED)
         canvas.setStrokeColor(st.RULE)
         canvas.setLineWidth(0.5)
         canvas.line(left, height - 17.8 * mm, right, height - 17.8 * mm)

@@ -40,6 +40,8 @@ ALERT_FILL = colors.HexColor("#fde8e8")
 OK_FILL = colors.HexColor("#e3f9e5")
 DRAFT_FILL = colors.HexColor("#fff3c4")
 DRAFT_INK = colors.HexColor("#8d2b0b")
+WARN = colors.HexColor("#8a5300")  # a warning: amber (the form's warning colour)
+CORRECTED = colors.HexColor("#0b5394")  # a correction's note beside the corrected value
 WATERMARK = colors.Color(0.45, 0.45, 0.45, alpha=0.13)
 
 # File names of the optional Unicode family, looked for in icv_app.resources/fonts.
@@ -104,6 +106,7 @@ class Styles:
     scheme: ParagraphStyle
     title: ParagraphStyle
     subtitle: ParagraphStyle
+    reference: ParagraphStyle
     heading: ParagraphStyle
     banner: ParagraphStyle
 
@@ -127,7 +130,10 @@ def styles_for(fonts: Fonts) -> Styles:
             "title", parent=body, fontName=fonts.bold, fontSize=18, leading=22, spaceAfter=2
         ),
         subtitle=ParagraphStyle(
-            "subtitle", parent=body, fontSize=11, leading=14, textColor=MUTED, spaceAfter=8
+            "subtitle", parent=body, fontSize=11, leading=14, textColor=MUTED, spaceAfter=3
+        ),
+        reference=ParagraphStyle(
+            "reference", parent=body, fontSize=10.5, leading=14, spaceAfter=7
         ),
         heading=ParagraphStyle(
             "heading", parent=body, fontName=fonts.bold, fontSize=12.5, leading=16,
@@ -145,5 +151,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 def markup(text: str) -> str:
     """Free text as Paragraph markup: escaped literally, line breaks kept."""
+    return inline_markup(text.strip())
+
+
+def inline_markup(text: str) -> str:
+    """Text as Paragraph markup without trimming it (a piece of a sentence, whose spaces
+    at either end belong to the sentence): escaped literally, line breaks kept."""
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return escape(text.strip()).replace("\t", " ").replace("\n", "<br/>")
+    return escape(text).replace("\t", " ").replace("\n", "<br/>")

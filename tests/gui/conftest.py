@@ -27,14 +27,25 @@ from icv_app.ui.shell.main_window import MainWindow
 pytestmark = pytest.mark.gui
 
 
+def late_today(reference: ReferenceData) -> Callable[[], dt.datetime]:
+    """A clock stopped at 23:59 today on the scheme's wall clock: any time a test types
+    for today is in the past, whatever time of day the tests run."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(reference.time_zone)
+    moment = dt.datetime.combine(dt.datetime.now(zone).date(), dt.time(23, 59), tzinfo=zone)
+    return lambda: moment
+
+
 @pytest.fixture
 def service(store: LocalStore, reference: ReferenceData) -> VisitService:
-    return VisitService(store, reference)
+    return VisitService(store, reference, clock=late_today(reference))
 
 
 @pytest.fixture
 def window(qtbot, store: LocalStore, reference: ReferenceData) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     win = build_main_window(store, reference)
+    win.service.clock = late_today(reference)
 
     def let_saves_land(w: MainWindow) -> None:
         # Before the window closes: pytest-qt closes and deletes it before any fixture's

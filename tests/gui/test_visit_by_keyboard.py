@@ -169,16 +169,22 @@ def test_volunteer_records_submits_and_amends_a_visit(qtbot, window, service, st
     assert row.status is VisitStatus.SUBMITTED
     assert (row.detainee_count, row.issue_count, row.amendment_count) == (2, 1, 0)
 
-    # Reopen with Enter and add an amendment.
+    # Reopen with Enter and correct the departure time in place: Ctrl+Shift+A in the
+    # field opens the amendment with that field chosen.
     assert window.visits.selected_id() == visit_id
     assert focused() is window.visits.table
     with qtbot.waitSignal(window.form_opened):
         press(Qt.Key.Key_Return)
+    form.header.departure.setFocus()
     press(Qt.Key.Key_A, CTRL | Qt.KeyboardModifier.ShiftModifier)
     amend = form.dialog
     assert isinstance(amend, AmendmentDialog)
     qtbot.waitExposed(amend)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is amend)
+    assert amend.field.value() == "header.departure_time"
+    assert focused() is amend.value
+    type_text("15:50")
+    press(Qt.Key.Key_Tab)
     assert focused() is amend.reason
     type_text("Departure time mistyped")
     press(Qt.Key.Key_Tab)
@@ -190,6 +196,11 @@ def test_volunteer_records_submits_and_amends_a_visit(qtbot, window, service, st
     assert "Departure time mistyped" in shown
     assert "Departure was 15:50, not 15:30." in shown
     assert "Cass Ingleby" in shown
+    # The form shows the corrected value, with the original and the reason beside it;
+    # the report as submitted is unchanged.
+    assert form.header.departure.text() == "15:50"
+    note = form.header.cells["header.departure_time"].note_text()
+    assert "15:30" in note and "Departure time mistyped" in note
     assert service.load(visit_id).header.departure_time.isoformat() == "15:30:00"
 
     press(Qt.Key.Key_W, CTRL)

@@ -119,6 +119,7 @@ def submitted_visit(suite: str = "suite-north") -> VisitReport:
     report = draft_visit(suite)
     report.header.visit_date = dt.date(2030, 2, 27)
     report.header.arrival_time = dt.time(10, 15)
+    report.header.departure_time = dt.time(11, 30)
     report.header.visitors = [VisitorOnVisit("visitor-001"), VisitorOnVisit("visitor-002")]
     report.status = VisitStatus.SUBMITTED
     report.submitted_at = dt.datetime(2030, 2, 27, 12, 0, tzinfo=dt.UTC)

@@ -89,9 +89,10 @@ def _visit_time(rng: random.Random) -> dt.time:
     return dt.time(hour, rng.choice([0, 5, 10, 15, 20, 30, 40, 45, 50]))
 
 
-def _add_minutes(t: dt.time, minutes: int) -> dt.time:
-    total = min(t.hour * 60 + t.minute + minutes, 23 * 60 + 59)
-    return dt.time(total // 60, total % 60)
+def _add_minutes(t: dt.time, minutes: int) -> tuple[dt.time, bool]:
+    """``minutes`` after ``t``, and whether that is the next day."""
+    total = t.hour * 60 + t.minute + minutes
+    return dt.time((total // 60) % 24, total % 60), total >= 24 * 60
 
 
 def _detainee(rng: random.Random, year: int, number: str) -> Detainee:
@@ -139,7 +140,7 @@ def generate_visit(
     h = report.header
     h.suite_id = suite.id
     h.panel = suite.panel
-    h.visit_date = today - dt.timedelta(days=rng.randint(0, 540))
+    h.visit_date = today - dt.timedelta(days=rng.randint(1, 540))
     h.arrival_time = _visit_time(rng)
     panel_visitors = [v for v in reference.visitors if v.panel == suite.panel and v.active]
     pool = panel_visitors if len(panel_visitors) >= 2 else [
@@ -160,7 +161,9 @@ def generate_visit(
         h.delay_reason = "Suite too busy to admit visitors safely."
         h.delay_authorised_by = "Insp 5521"
         h.outcome_note = f"Kept waiting {h.delay_minutes} minutes; visit abandoned."
-        h.departure_time = _add_minutes(h.arrival_time, h.delay_minutes + 2)
+        h.departure_time, h.departure_next_day = _add_minutes(
+            h.arrival_time, h.delay_minutes + 2
+        )
         _finish(report, rng)
         return report
     if roll < 0.15:
@@ -169,7 +172,8 @@ def generate_visit(
             ["Detainee being booked in was violent.", "Cell block incident in progress."]
         )
         h.delay_authorised_by = rng.choice(["Insp 5521", "Insp 6034", "CI 1207"])
-    h.admitted_time = _add_minutes(h.arrival_time, h.delay_minutes + rng.randint(1, 6))
+    admitted_after = h.delay_minutes + rng.randint(1, 4)
+    h.admitted_time, h.admitted_next_day = _add_minutes(h.arrival_time, admitted_after)
 
     c = report.counts
     c.in_custody = rng.randint(0, 24)
@@ -188,15 +192,24 @@ def generate_visit(
     c.offered = available - c.observed
     c.accepted = sum(rng.random() < 0.84 for _ in range(c.offered))
     c.declined = c.offered - c.accepted
-    c.contact_cell = c.accepted
-    met = min(c.accepted, rng.randint(0, 6))
+    remote = h.mode is not VisitMode.IN_PERSON
+    c.contact_cell = 0 if remote else c.accepted
+    met = min(c.accepted, rng.randint(1, 6))
     year = h.visit_date.year
     numbers: set[str] = set()
     while len(numbers) < met:
         numbers.add(_custody_number(rng, year))
     report.detainees = [_detainee(rng, year, n) for n in sorted(numbers)]
+    # The counts hold at least the juveniles, women and men met.
+    c.juveniles = max(c.juveniles, sum(d.juvenile for d in report.detainees))
+    men = sum(d.gender is Gender.MALE for d in report.detainees)
+    women = sum(d.gender is Gender.FEMALE for d in report.detainees)
+    c.female = min(max(c.female, women), c.in_custody - men)
+    c.male = c.in_custody - c.female
 
     for item in ConditionItem:
+        if remote:
+            break  # conditions are checked in person
         if rng.random() < 0.1:
             report.conditions[item] = ConditionCheck(ConditionState.NOT_CHECKED)
         elif rng.random() < 0.08:
@@ -222,7 +235,9 @@ def generate_visit(
                              else None),
             )
         )
-    h.departure_time = _add_minutes(h.admitted_time, 20 + 12 * met + rng.randint(0, 40))
+    h.departure_time, h.departure_next_day = _add_minutes(
+        h.arrival_time, admitted_after + 20 + 12 * met + rng.randint(0, 40)
+    )
     _finish(report, rng)
     return report
 
@@ -233,9 +248,11 @@ def _finish(report: VisitReport, rng: random.Random) -> None:
         report.status = VisitStatus.SUBMITTED
         report.confirmed_by = [v.visitor_id for v in report.header.visitors]
         assert report.header.visit_date is not None
+        day = report.header.visit_date + dt.timedelta(
+            days=1 if report.header.departure_next_day else 0
+        )
         report.submitted_at = dt.datetime.combine(
-            report.header.visit_date, report.header.departure_time or dt.time(23, 59),
-            tzinfo=dt.UTC,
+            day, report.header.departure_time or dt.time(23, 59), tzinfo=dt.UTC
         )
         report.created_at = report.submitted_at
 

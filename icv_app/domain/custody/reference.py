@@ -1,4 +1,6 @@
-"""Reference data: the scheme's custody suites, panels and visitors."""
+"""Reference data: the scheme's custody suites, panels and visitors, and how it wants its
+reports: the prefix of its report references, its time zone and the pattern of its
+custody record numbers (each with a default, so older reference files still load)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+from icv_app.domain.custody.custody_number import DEFAULT_PATTERN
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class ReferenceData:
     panels: tuple[str, ...]
     suites: tuple[Suite, ...]
     visitors: tuple[Visitor, ...]
+    # The scheme's short code, first part of every report's reference ("NS-26-…").
+    reference_prefix: str = "ICV"
+    time_zone: str = "Europe/London"
+    custody_number_pattern: str = DEFAULT_PATTERN
 
     def suite(self, suite_id: str) -> Suite | None:
         return next((s for s in self.suites if s.id == suite_id), None)
@@ -49,13 +57,24 @@ class ReferenceData:
         visitor = self.visitor(visitor_id)
         return visitor.name if visitor else visitor_id
 
+    def open_suites(self, keep: str = "") -> tuple[Suite, ...]:
+        """Suites a new visit may be made to: the open ones (and ``keep``, the suite a
+        report already names, even if it has closed since)."""
+        return tuple(s for s in self.suites if s.open or s.id == keep)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReferenceData:
+        optional = {
+            key: data[key]
+            for key in ("reference_prefix", "time_zone", "custody_number_pattern")
+            if isinstance(data.get(key), str) and data[key]
+        }
         return cls(
             scheme=data["scheme"],
             panels=tuple(data["panels"]),
             suites=tuple(Suite(**s) for s in data["suites"]),
             visitors=tuple(Visitor(**v) for v in data["visitors"]),
+            **optional,
         )
 
 

@@ -138,6 +138,9 @@ class Header:
     arrival_time: dt.time | None = None
     admitted_time: dt.time | None = None
     departure_time: dt.time | None = None
+    # Admission or departure after midnight: the day after the visit date.
+    admitted_next_day: bool = False
+    departure_next_day: bool = False
     delay_minutes: int = 0
     delay_reason: str = ""
     delay_authorised_by: str = ""
@@ -223,7 +226,13 @@ class IssueRaised:
 
 @dataclass
 class Amendment:
-    """A correction to a submitted report: it references the original and says why."""
+    """A correction to a submitted report: it references the original and says why.
+
+    It may name the field it corrects (``field_path``: a concrete path such as
+    ``header.departure_time`` or ``detainees[1].raised``) and the corrected value
+    (``new_value``, as text in the form the report shows it: ``"00:45"``, ``"3"``,
+    ``"Yes"``); or it may be free text only (``field_path`` empty). ``text`` is the
+    correction as a sentence either way."""
 
     visit_id: str
     reason: str
@@ -231,6 +240,8 @@ class Amendment:
     author_id: str = ""
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(default_factory=utc_now)
+    field_path: str = ""
+    new_value: str = ""
 
 
 @dataclass

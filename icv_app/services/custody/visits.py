@@ -11,6 +11,7 @@ import builtins
 import copy
 import datetime as dt
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from icv_app.store.local_store import LocalStore
 
 if TYPE_CHECKING:
     # Validation loads with the visit form, not with the first window.
-    from icv_app.domain.custody.validation import Problem
+    from icv_app.domain.custody.validation import Context, Problem
 
 
 class SubmitRefused(Exception):
@@ -45,10 +46,25 @@ def confirmers_needed(report: VisitReport) -> list[str]:
     return [v.visitor_id for v in report.header.visitors if v.role is not VisitorRole.OBSERVER]
 
 
-def submit_problems(report: VisitReport, confirmed_by: list[str]) -> list[Problem]:
+def visit_context(reference: ReferenceData, now: dt.datetime | None = None) -> Context:
+    """What validation needs beyond the report: the scheme's clock now (in its zone),
+    its custody number pattern, its suites and visitors."""
+    from icv_app.domain.custody.times import local_now
+    from icv_app.domain.custody.validation import Context
+
+    return Context(
+        now=now or local_now(reference.time_zone),
+        custody_number_pattern=reference.custody_number_pattern,
+        reference=reference,
+    )
+
+
+def submit_problems(
+    report: VisitReport, confirmed_by: list[str], context: Context | None = None
+) -> list[Problem]:
     from icv_app.domain.custody.validation import Problem, errors
 
-    problems = errors(report)
+    problems = errors(report, context)
     needed = confirmers_needed(report)
     missing = [v for v in needed if v not in confirmed_by]
     if missing:
@@ -66,10 +82,29 @@ class VisitService:
     stale copy over a newer one that sync brought in meanwhile (see
     :mod:`icv_app.store.custody.visits`)."""
 
-    def __init__(self, store: LocalStore, reference: ReferenceData) -> None:
+    def __init__(
+        self,
+        store: LocalStore,
+        reference: ReferenceData,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.store = store
         self.reference = reference
+        # The moment now (aware); tests set a fixed one so "later than now" is certain.
+        self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
         self._sessions: dict[int, EditSession] = {}
+
+    def local_now(self) -> dt.datetime:
+        """Now on the scheme's wall clock (naive, minutes), as a report's times are."""
+        from icv_app.domain.custody.times import to_local
+
+        return to_local(self.clock(), self.reference.time_zone).replace(
+            tzinfo=None, second=0, microsecond=0
+        )
+
+    def context(self) -> Context:
+        """What validation needs now: the scheme's clock, pattern, suites and visitors."""
+        return visit_context(self.reference, self.local_now())
 
     def _bind(self, report: VisitReport, session: EditSession) -> None:
         key = id(report)
@@ -114,8 +149,9 @@ class VisitService:
         visitor_ids: tuple[str, ...] = (),
         now: dt.datetime | None = None,
     ) -> tuple[VisitReport, Future[SaveOutcome]]:
-        """A new draft dated now, saved at once so it is never lost."""
-        now = now or dt.datetime.now()
+        """A new draft dated now (the scheme's wall clock), saved at once so it is never
+        lost."""
+        now = now or self.local_now()
         report = VisitReport()
         report.header.suite_id = suite_id
         report.header.visit_date = now.date()
@@ -150,7 +186,7 @@ class VisitService:
 
     def submit(self, report: VisitReport, confirmed_by: builtins.list[str]) -> Future[VisitReport]:
         """Submit after every visitor confirmed; raises SubmitRefused with the problems."""
-        problems = submit_problems(report, confirmed_by)
+        problems = submit_problems(report, confirmed_by, self.context())
         if problems:
             raise SubmitRefused(problems)
         snapshot = copy.deepcopy(report)
@@ -165,9 +201,22 @@ class VisitService:
         return self.store.writer.submit(lambda db: visit_store.reopen_refused(db, visit_id))
 
     def add_amendment(
-        self, visit_id: str, reason: str, text: str, author_id: str = ""
+        self, visit_id: str, reason: str, text: str, author_id: str = "",
+        field_path: str = "", new_value: str = "",
     ) -> Future[Amendment]:
-        amendment = Amendment(visit_id=visit_id, reason=reason, text=text, author_id=author_id)
+        """Add an amendment: in words only, or correcting ``field_path`` to
+        ``new_value`` (checked against the report: a value the field cannot hold is
+        refused with a ValueError that says why)."""
+        if field_path:
+            from icv_app.domain.custody.corrections import check_correction
+
+            problem = check_correction(self.load(visit_id), field_path, new_value)
+            if problem:
+                raise ValueError(problem)
+        amendment = Amendment(
+            visit_id=visit_id, reason=reason, text=text, author_id=author_id,
+            field_path=field_path, new_value=new_value.strip() if field_path else "",
+        )
 
         def job(db: object) -> Amendment:
             visit_store.add_amendment(db, amendment)  # type: ignore[arg-type]

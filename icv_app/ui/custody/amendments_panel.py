@@ -8,13 +8,15 @@ import html
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.times import DEFAULT_TIME_ZONE, to_local
 from icv_app.domain.custody.visit import Amendment
+from icv_app.kinds.custody import VISIT
 
 
-def local_time(when: dt.datetime) -> str:
-    if when.tzinfo is not None:
-        when = when.astimezone()
-    return when.strftime("%d %b %Y %H:%M")
+def local_time(when: dt.datetime, zone_name: str = DEFAULT_TIME_ZONE) -> str:
+    """A stamped moment in the scheme's zone, with the zone: ``14 Jul 2026 21:05 BST``."""
+    local = to_local(when, zone_name)
+    return f"{local:%d %b %Y %H:%M} {local.tzname()}"
 
 
 class AmendmentsPanel(QWidget):
@@ -52,10 +54,17 @@ class AmendmentsPanel(QWidget):
         for n, a in enumerate(self.amendments, start=1):
             author = self.reference.visitor_name(a.author_id) if a.author_id else "not recorded"
             text = html.escape(a.text).replace("\n", "<br>")
+            corrects = (
+                f"<p><b>Corrects:</b> {html.escape(VISIT.describe(a.field_path))}, now "
+                f"“{html.escape(a.new_value)}” (shown in place in the report)</p>"
+                if a.field_path else ""
+            )
+            when = local_time(a.created_at, self.reference.time_zone)
             blocks.append(
                 f"<h3>Amendment {n}</h3>"
-                f"<p><b>When:</b> {html.escape(local_time(a.created_at))} &nbsp; "
+                f"<p><b>When:</b> {html.escape(when)} &nbsp; "
                 f"<b>By:</b> {html.escape(author)}</p>"
+                f"{corrects}"
                 f"<p><b>Reason:</b> {html.escape(a.reason)}</p>"
                 f"<p><b>Correction:</b><br>{text}</p>"
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.report_reference import report_reference
 from icv_app.domain.custody.visit import VisitReport
 from icv_app.ui.custody.amendments_panel import local_time
 
@@ -18,8 +19,13 @@ def banner_text(report: VisitReport, reference: ReferenceData) -> str:
     suite = reference.suite_name(r.header.suite_id) if r.header.suite_id else ""
     date = r.header.visit_date.strftime("%a %d %b %Y") if r.header.visit_date else ""
     what = " — ".join(p for p in (suite, date) if p) or "New visit"
+    ref = report_reference(
+        r.id, r.header.visit_date or r.created_at.date(), reference.reference_prefix
+    )
+    what = f"{ref} · {what}"
     if r.is_submitted:
-        when = local_time(r.submitted_at) if r.submitted_at else ""
+        zone = reference.time_zone
+        when = local_time(r.submitted_at, zone) if r.submitted_at else ""
         state = (
             f"Submitted {when}. The report is read-only; corrections are added as "
             "amendments."
@@ -28,8 +34,9 @@ def banner_text(report: VisitReport, reference: ReferenceData) -> str:
         state = "Draft, saved as you type."
         if r.reopened:
             last = r.reopened[-1]
+            when = local_time(last.at, reference.time_zone)
             state += (
-                f" Reopened {local_time(last.at)} because the server refused it: "
+                f" Reopened {when} because the server refused it: "
                 f"{html.escape(last.reason)} Correct it and submit again."
             )
     return f"<b>{html.escape(what)}</b><br>{state}"

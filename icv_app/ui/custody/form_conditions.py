@@ -19,6 +19,7 @@ STATE_ORDER = [
 
 class ConditionsSection(FormSection):
     title = "C&onditions"
+    prefix_key = "conditions"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

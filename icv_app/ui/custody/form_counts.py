@@ -20,6 +20,7 @@ def count_box() -> QSpinBox:
 
 class CountsSection(FormSection):
     title = "&Counts"
+    prefix_key = "counts"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

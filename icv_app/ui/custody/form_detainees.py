@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icv_app.domain.custody.custody_number import DEFAULT_PATTERN
 from icv_app.domain.custody.visit import (
     Detainee,
     Entitlement,
@@ -23,7 +24,7 @@ from icv_app.domain.custody.visit import (
 )
 from icv_app.ui.shared.form_rows import RecordEditor, RowsSection
 from icv_app.ui.shared.form_section import new_form_layout
-from icv_app.ui.shared.input_widgets import EnumCombo, TriStateCombo
+from icv_app.ui.shared.input_widgets import CustodyNumberEdit, EnumCombo, TriStateCombo
 
 
 def _yes_no(value: bool | None) -> str:
@@ -33,7 +34,7 @@ def _yes_no(value: bool | None) -> str:
 class DetaineeEditor(RecordEditor):
     """Everything recorded about one detainee met."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, pattern: str = DEFAULT_PATTERN, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         columns = QHBoxLayout(self)
         left = QVBoxLayout()
@@ -44,10 +45,10 @@ class DetaineeEditor(RecordEditor):
         who = QGroupBox("Detainee")
         form = new_form_layout()
         who.setLayout(form)
-        self.custody_number = QLineEdit()
-        self.custody_number.setPlaceholderText("e.g. 01NS/0421/26 (never a name)")
+        self.custody_number = CustodyNumberEdit(pattern)
         self.bind_attr(self.custody_number, self._d, "custody_number")
-        self.add_field(form, "Custody record number", self.custody_number, "custody_number")
+        self.add_field(form, "Custody record number", self.custody_number, "custody_number",
+                       required=True)
         self.gender = EnumCombo(list(Gender))
         self.bind_attr(self.gender, self._d, "gender")
         self.add_field(form, "Gender", self.gender, "gender")
@@ -179,8 +180,8 @@ class DetaineesSection(RowsSection):
     columns = ("#", "Custody number", "Gender", "Juvenile", "Consented to talk")
     add_shortcut = "Ctrl+D"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(DetaineeEditor(), parent)
+    def __init__(self, pattern: str = DEFAULT_PATTERN, parent: QWidget | None = None) -> None:
+        super().__init__(DetaineeEditor(pattern), parent)
 
     def new_item(self) -> Detainee:
         return Detainee()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -12,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from icv_app.domain.custody.reference import ReferenceData
-from icv_app.domain.custody.visit import Header, VisitMode, VisitOutcome
+from icv_app.domain.custody.visit import Header, VisitMode, VisitOutcome, VisitReport
 from icv_app.ui.custody.visitors_editor import VisitorsEditor
 from icv_app.ui.shared.form_section import FormSection, new_form_layout, scrolling
 from icv_app.ui.shared.input_widgets import ChoiceCombo, EnumCombo, OptionalDateEdit, TimeField
@@ -20,6 +22,7 @@ from icv_app.ui.shared.input_widgets import ChoiceCombo, EnumCombo, OptionalDate
 
 class HeaderSection(FormSection):
     title = "&Header"
+    prefix_key = "header"
 
     def __init__(self, reference: ReferenceData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,28 +35,40 @@ class HeaderSection(FormSection):
         where = QGroupBox("Where and when")
         form = new_form_layout()
         where.setLayout(form)
-        suites = [("Choose a suite…", "")] + [
-            (s.name + ("" if s.open else " (closed)") + f" — {s.area}", s.id)
-            for s in reference.suites
-        ]
-        self.suite = ChoiceCombo(suites)
+        self.suite = ChoiceCombo(self._suite_choices(""))
         self.bind_attr(self.suite, h, "suite_id")
-        self.add_field(form, "Custody suite", self.suite, "header.suite_id")
+        self.add_field(form, "Custody suite", self.suite, "header.suite_id", required=True)
         self.panel = ChoiceCombo([("Not set", "")] + [(p, p) for p in reference.panels])
         self.bind_attr(self.panel, h, "panel")
         self.add_field(form, "Panel", self.panel, "header.panel")
         self.visit_date = OptionalDateEdit("Not set")
         self.bind_attr(self.visit_date, h, "visit_date")
-        self.add_field(form, "Date of visit", self.visit_date, "header.visit_date")
+        self.add_field(form, "Date of visit", self.visit_date, "header.visit_date",
+                       required=True)
         self.arrival = TimeField()
         self.bind_attr(self.arrival, h, "arrival_time")
-        self.add_field(form, "Arrived at", self.arrival, "header.arrival_time")
+        self.add_field(form, "Arrived at", self.arrival, "header.arrival_time", required=True)
         self.admitted = TimeField()
+        self.admitted.setAccessibleName("Admitted to custody at")
         self.bind_attr(self.admitted, h, "admitted_time")
-        self.add_field(form, "Admitted to custody at", self.admitted, "header.admitted_time")
+        self.admitted_next_day = QCheckBox("next day (after midnight)")
+        self.admitted_next_day.setAccessibleName("Admitted the next day, after midnight")
+        self.bind_attr(self.admitted_next_day, h, "admitted_next_day")
+        self.add_field(form, "Admitted to custody at",
+                       self._with_next_day(self.admitted, self.admitted_next_day),
+                       "header.admitted_time")
         self.departure = TimeField()
+        self.departure.setAccessibleName("Departed at (required)")
         self.bind_attr(self.departure, h, "departure_time")
-        self.add_field(form, "Departed at", self.departure, "header.departure_time")
+        self.departure_next_day = QCheckBox("next day (after midnight)")
+        self.departure_next_day.setAccessibleName("Departed the next day, after midnight")
+        self.bind_attr(self.departure_next_day, h, "departure_next_day")
+        self.add_field(form, "Departed at",
+                       self._with_next_day(self.departure, self.departure_next_day),
+                       "header.departure_time", required=True)
+        self.zone_note = QLabel(f"Times are local ({reference.time_zone}).")
+        self.zone_note.setObjectName("hint")
+        form.addRow("", self.zone_note)
         page.addWidget(where)
 
         delay = QGroupBox("Delay before admission")
@@ -82,7 +97,7 @@ class HeaderSection(FormSection):
         self.visitors = VisitorsEditor(reference)
         self.visitors.anchor = self.delay_authorised_by
         self.visitors.changed.connect(self.emit_changed)
-        self.add_field(form, "Visitors", self.visitors, "header.visitors")
+        self.add_field(form, "Visitors", self.visitors, "header.visitors", required=True)
         self.mode = EnumCombo(list(VisitMode))
         self.bind_attr(self.mode, h, "mode")
         self.add_field(form, "Mode", self.mode, "header.mode")
@@ -131,6 +146,34 @@ class HeaderSection(FormSection):
 
     def _header(self) -> Header:
         return self.report.header
+
+    def _suite_choices(self, keep: str) -> list[tuple[str, str]]:
+        """Open suites (a closed one only when the report already names it)."""
+        return [("Choose a suite…", "")] + [
+            (s.name + ("" if s.open else " (closed)") + f" — {s.area}", s.id)
+            for s in self.reference.open_suites(keep)
+        ]
+
+    @staticmethod
+    def _with_next_day(time: QWidget, next_day: QCheckBox) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(time)
+        layout.addWidget(next_day)
+        layout.addStretch(1)
+        row.setFocusProxy(time)
+        row.setMaximumWidth(400)
+        return row
+
+    def load(self, report: VisitReport) -> None:
+        self.suite.blockSignals(True)
+        try:
+            self.suite.set_choices(self._suite_choices(report.header.suite_id))
+            self.suite.set_value(report.header.suite_id)
+        finally:
+            self.suite.blockSignals(False)
+        super().load(report)
 
     def after_load(self) -> None:
         self.visitors.set_visitors(self.report.header.visitors)

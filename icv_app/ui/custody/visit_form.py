@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icv_app.domain.custody.corrections import CorrectedReport, apply_corrections
 from icv_app.domain.custody.reference import ReferenceData
-from icv_app.domain.custody.validation import Problem, validate
+from icv_app.domain.custody.validation import Problem, Severity, count_problems, validate
 from icv_app.domain.custody.visit import Amendment, VisitReport
 from icv_app.kinds.custody import VISIT
 from icv_app.services.custody.visits import (
@@ -51,6 +52,27 @@ from icv_app.ui.shared.tasks import run_in_background, when_done
 if TYPE_CHECKING:
     from icv_app.store.changes import StoreChange
     from icv_app.store.custody.visits import SaveOutcome
+    from icv_app.ui.custody.amendment_dialog import AmendmentValues
+
+
+def section_of(path: str) -> str:
+    """Which section a field path is in: header, counts, detainees, conditions, issues."""
+    head = path.split(".", 1)[0].split("[", 1)[0]
+    return "header" if head == "confirmed_by" else head
+
+
+def correction_notes(corrected: CorrectedReport) -> dict[str, str]:
+    """The line beside each corrected field: the original, when and why."""
+    from icv_app.domain.custody.times import to_local
+
+    notes = {}
+    for path, changes in corrected.corrections.items():
+        lines = []
+        for c in changes:
+            when = to_local(c.amendment.created_at).strftime("%d %b %Y")
+            lines.append(f"Corrected from “{c.original}” on {when}: {c.reason}")
+        notes[path] = "\n".join(lines)
+    return notes
 
 
 class VisitForm(QWidget):
@@ -84,6 +106,7 @@ class VisitForm(QWidget):
         self.report = VisitReport()
         self.amendments: list[Amendment] = []
         self.problems: list[Problem] = []
+        self.corrected: CorrectedReport | None = None
         self.read_only = False
         self.autosaver = Autosaver(service, self)
         self.autosaver.moved.connect(self._moved)
@@ -112,7 +135,7 @@ class VisitForm(QWidget):
 
         self.header = HeaderSection(reference)
         self.counts = CountsSection()
-        self.detainees = DetaineesSection()
+        self.detainees = DetaineesSection(reference.custody_number_pattern)
         self.conditions = ConditionsSection()
         self.issues = IssuesSection()
         self.sections: list[FormSection] = [
@@ -124,6 +147,7 @@ class VisitForm(QWidget):
         for section in self.sections:
             self.tabs.addTab(section, section.title)
             section.changed.connect(self._edited)
+            section.held_changed.connect(self._validate)
         self.tabs.addTab(self.amendments_panel, AmendmentsPanel.title)
         self.detainees.changed.connect(self.issues.detainees_changed)
 
@@ -144,10 +168,20 @@ class VisitForm(QWidget):
 
     # Loading -------------------------------------------------------------------------
     def load(self, report: VisitReport, amendments: list[Amendment] | None = None) -> None:
+        """Show a report. A submitted one is shown with its corrections in place: each
+        corrected field holds the corrected value, with the original and the reason
+        beside it (``self.report`` stays the report as submitted)."""
         self.report = report
         self.amendments = list(amendments or [])
+        shown = report
+        notes: dict[str, str] = {}
+        if report.is_submitted:
+            self.corrected = apply_corrections(report, self.amendments)
+            shown = self.corrected.report
+            notes = correction_notes(self.corrected)
         for section in self.sections:
-            section.load(report)
+            section.load(shown)
+            section.show_notes(notes)
         self._set_read_only(report.is_submitted)
         self._validate()
         self.tabs.setCurrentIndex(0)
@@ -165,8 +199,7 @@ class VisitForm(QWidget):
         if ours:
             self.reload("This report was changed by a sync; the newer copy is shown.")
         else:
-            self.amendments = self.service.amendments(report.id)
-            self.amendments_panel.set_amendments(self.amendments, submitted=True)
+            self.reload()  # an amendment: show its correction in place
 
     def reload(self, message: str = "") -> None:
         """Show the report as stored now (it changed elsewhere), on the same tab."""
@@ -218,12 +251,45 @@ class VisitForm(QWidget):
         self._validate()
         self._update_banner()
 
+    def held_problems(self, everything: bool = False) -> list[Problem]:
+        """Text typed that cannot be stored, still in the form (never saved)."""
+        return [p for section in self.sections for p in section.held_problems(everything)]
+
     def _validate(self) -> None:
-        self.problems = [] if self.report.is_submitted else validate(self.report)
+        if self.report.is_submitted:
+            self.problems = []
+        else:
+            held = self.held_problems()
+            # A field whose text is held back (shown yet or not) is not judged by the
+            # value it had before: only why its text cannot be stored is said.
+            held_fields = {p.field for p in self.held_problems(everything=True)}
+            context = self.service.context()
+            # A field whose text is held back shows why, not what its old value implies.
+            self.problems = held + [
+                p for p in validate(self.report, context) if p.field not in held_fields
+            ]
         for section in self.sections:
             section.show_problems(self.problems)
         self.problems_panel.set_problems(self.problems, self.report.is_submitted)
+        self._count_on_tabs()
         self.problems_changed.emit()
+
+    def _count_on_tabs(self) -> None:
+        """Each section's tab says how many problems it has."""
+        for i, section in enumerate(self.sections):
+            mine = [p for p in self.problems if section_of(p.field) == section.prefix_key]
+            errors, warnings = count_problems(mine)
+            title = section.title
+            if errors or warnings:
+                title += f" ({errors + warnings})"
+            self.tabs.setTabText(i, title)
+            tip = ", ".join(
+                part for part in (
+                    f"{errors} to fix" if errors else "", f"{warnings} to check" if warnings
+                    else "",
+                ) if part
+            )
+            self.tabs.setTabToolTip(i, tip)
 
     def cell_message(self, path: str) -> str:
         """The message shown beside the field with this path ("" if none or not shown)."""
@@ -239,6 +305,24 @@ class VisitForm(QWidget):
                     cell = section.editor.cells.get(parts[1])
                     if cell is not None:
                         return cell.message_text()
+        return ""
+
+    def focused_path(self) -> str:
+        """The path of the field the keyboard focus is in ("" if none)."""
+        from PySide6.QtWidgets import QApplication
+
+        focus = QApplication.focusWidget()
+        if focus is None:
+            return ""
+        for section in self.sections:
+            for path, cell in section.cells.items():
+                if focus in (cell.widget, cell.widget.focusProxy()):
+                    return path
+        for section in (self.detainees, self.issues):
+            index = section.current_index
+            for path, cell in section.editor.cells.items():
+                if index >= 0 and focus in (cell.widget, cell.widget.focusProxy()):
+                    return f"{section.prefix}[{index}].{path}"
         return ""
 
     def go_to(self, path: str) -> None:
@@ -271,16 +355,26 @@ class VisitForm(QWidget):
     def submit(self) -> None:
         if self.read_only:
             return
-        problems = submit_problems(self.report, confirmers_needed(self.report))
+        problems = self.held_problems(everything=True) + submit_problems(
+            self.report, confirmers_needed(self.report), self.service.context()
+        )
         if problems:
             self._show_refusal(problems)
             return
         from icv_app.ui.custody.submit_dialog import SubmitDialog
 
-        dialog = SubmitDialog(self.report, self.reference, self)
+        warnings = sum(p.severity is Severity.WARNING for p in self.problems)
+        dialog = SubmitDialog(self.report, self.reference, self,
+                              review_html=self.review_html(), warnings=warnings)
         dialog.accepted.connect(lambda: self._confirmed(dialog.confirmed_by()))
         dialog.finished.connect(dialog.deleteLater)
         self._open(dialog)
+
+    def review_html(self) -> str:
+        """The report as it will be printed, with empty and flagged fields marked."""
+        from icv_app.ui.custody.review import review_html
+
+        return review_html(self.report, self.amendments, self.reference, self.problems)
 
     def _confirmed(self, confirmed_by: list[str]) -> None:
         try:
@@ -335,22 +429,31 @@ class VisitForm(QWidget):
             return
         from icv_app.ui.custody.amendment_dialog import AmendmentDialog
 
-        dialog = AmendmentDialog(self.report, self.reference, self)
-        dialog.accepted.connect(lambda: self._amend(*dialog.values()))
+        # Offered with the values as corrected so far (a second correction of a field
+        # starts from the first one's value).
+        shown = self.corrected.report if self.corrected is not None else self.report
+        # Started from a field (Ctrl+Shift+A with the focus in it): that field is chosen.
+        dialog = AmendmentDialog(shown, self.reference, self, field_path=self.focused_path())
+        dialog.accepted.connect(lambda: self._amend(dialog.values()))
         dialog.finished.connect(dialog.deleteLater)
         self._open(dialog)
 
-    def _amend(self, reason: str, text: str, author_id: str) -> None:
-        future = self.service.add_amendment(self.report.id, reason, text, author_id)
+    def _amend(self, values: AmendmentValues) -> None:
+        future = self.service.add_amendment(
+            self.report.id, values.reason, values.text, values.author_id,
+            field_path=values.field_path, new_value=values.new_value,
+        )
         self.status_message.emit("Saving the amendment…")
         when_done(future, self, self._amended, self._amend_failed)
 
     def _amended(self, amendment: Amendment) -> None:
         if amendment.visit_id != self.report.id:
             return
-        self.amendments = self.service.amendments(self.report.id)
-        self.amendments_panel.set_amendments(self.amendments, submitted=True)
-        self.tabs.setCurrentWidget(self.amendments_panel)
+        self.load(self.report, self.service.amendments(self.report.id))
+        if amendment.field_path:
+            self.go_to(amendment.field_path)
+        else:
+            self.tabs.setCurrentWidget(self.amendments_panel)
         self.status_message.emit("Amendment added.")
         self.amended.emit(self.report.id)
 

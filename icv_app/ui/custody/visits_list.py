@@ -1,5 +1,5 @@
 """The list of visits: a table model over the store's summaries, and the page with its
-filters (suite, status, dates, search).
+filters (suite, status, dates, search) and its sort order.
 
 The model holds plain :class:`VisitSummary` rows and formats only the cells Qt asks for,
 so ten thousand visits cost one query and no widget per row.
@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,7 +38,7 @@ from PySide6.QtWidgets import (
 from icv_app.domain.custody.reference import ReferenceData
 from icv_app.domain.status import VisitStatus
 from icv_app.store.custody.visit_list import VisitFilter, VisitSummary
-from icv_app.ui.shared.input_widgets import ChoiceCombo
+from icv_app.ui.shared.input_widgets import ChoiceCombo, OptionalDateEdit
 
 COLUMNS = ("Date", "Arrival", "Suite", "Status", "Detainees", "Issues", "Amendments")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -47,6 +50,28 @@ SEARCH_DELAY_MS = 250
 FIRST_PAGE_ROWS = 200
 
 _Index = QModelIndex | QPersistentModelIndex
+
+_ASC = Qt.SortOrder.AscendingOrder
+_DESC = Qt.SortOrder.DescendingOrder
+# Every order the header can show, in words, so it can be chosen from the keyboard too.
+SORT_CHOICES: tuple[tuple[str, tuple[int, Qt.SortOrder]], ...] = (
+    ("Date, newest first", (0, _DESC)),
+    ("Date, oldest first", (0, _ASC)),
+    ("Arrival time, earliest first", (1, _ASC)),
+    ("Arrival time, latest first", (1, _DESC)),
+    ("Suite, A to Z", (2, _ASC)),
+    ("Suite, Z to A", (2, _DESC)),
+    ("Status, drafts first", (3, _ASC)),
+    ("Status, submitted first", (3, _DESC)),
+    ("Detainees, most first", (4, _DESC)),
+    ("Detainees, fewest first", (4, _ASC)),
+    ("Issues, most first", (5, _DESC)),
+    ("Issues, fewest first", (5, _ASC)),
+    ("Amendments, most first", (6, _DESC)),
+    ("Amendments, fewest first", (6, _ASC)),
+)
+DEFAULT_SORT = SORT_CHOICES[0][1]
+HINT_STYLE = "color: #8a5300; font-weight: bold;"
 
 
 def display_date(iso: str | None) -> str:
@@ -133,13 +158,21 @@ class DateFilter(QDateEdit):
         self.setDate(QDate.currentDate())
         self.setAccessibleName(accessible)
 
+    def event(self, event: QEvent) -> bool:
+        if OptionalDateEdit.tab_leaves(self, event):  # one Tab leaves, as in the form
+            return True
+        return super().event(event)
+
     def value(self) -> dt.date:
         d = self.date()
         return dt.date(d.year(), d.month(), d.day())
 
 
 class VisitsListPage(QWidget):
-    """The visits and their filters.
+    """The visits, their filters and their order.
+
+    The keyboard starts in the table (Down moves through the visits, Enter opens one);
+    from the search box, Down goes to the results and Enter opens the current one.
 
     Signals:
         open_requested(str): the user asked to open the visit with this id.
@@ -162,6 +195,7 @@ class VisitsListPage(QWidget):
         self.reference = reference
         self.is_populated = False
         self.is_complete = False  # every row of the current filter is in the model
+        self._sort_column, self._sort_order = DEFAULT_SORT
 
         self.suite = ChoiceCombo(
             [("All suites", None)] + [(s.name, s.id) for s in reference.suites]
@@ -177,35 +211,43 @@ class VisitsListPage(QWidget):
         self.date_from = DateFilter("Visits from")
         self.date_to = DateFilter("Visits up to")
         self.date_from.setDate(QDate.currentDate().addMonths(-3))
+        self.date_hint = QLabel()
+        self.date_hint.setAccessibleName("Date range problem")
+        self.date_hint.setStyleSheet(HINT_STYLE)
+        self.date_hint.hide()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Custody number, issue text or officer")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search visits")
+        self.search.setToolTip("Down goes to the results; Enter opens the one selected")
+        self.search.installEventFilter(self)
+        self.search.returnPressed.connect(self._open_from_search)
+        self.sort = ChoiceCombo(SORT_CHOICES)
+        self.sort.setAccessibleName("Sort visits by")
 
-        filters = QHBoxLayout()
+        # Mnemonics: the menu bar holds F, E, V and Y; these must differ from them.
+        dates = QHBoxLayout()
         for caption, widget in (
             ("S&uite:", self.suite),
             ("S&tatus:", self.status),
         ):
-            label = QLabel(caption)
-            label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget)
-        filters.addSpacing(8)
-        filters.addWidget(self.any_date)
-        from_label = QLabel("&From:")
-        from_label.setBuddy(self.date_from)
-        to_label = QLabel("T&o:")
-        to_label.setBuddy(self.date_to)
-        filters.addWidget(from_label)
-        filters.addWidget(self.date_from)
-        filters.addWidget(to_label)
-        filters.addWidget(self.date_to)
-        filters.addSpacing(8)
-        search_label = QLabel("&Search:")
-        search_label.setBuddy(self.search)
-        filters.addWidget(search_label)
-        filters.addWidget(self.search, 1)
+            dates.addWidget(self._label(caption, widget))
+            dates.addWidget(widget)
+        dates.addSpacing(8)
+        dates.addWidget(self.any_date)
+        dates.addWidget(self._label("Fro&m:", self.date_from))
+        dates.addWidget(self.date_from)
+        dates.addWidget(self._label("T&o:", self.date_to))
+        dates.addWidget(self.date_to)
+        dates.addSpacing(8)
+        dates.addWidget(self.date_hint)
+        dates.addStretch(1)
+        finding = QHBoxLayout()
+        finding.addWidget(self._label("&Search:", self.search))
+        finding.addWidget(self.search, 1)
+        finding.addSpacing(8)
+        finding.addWidget(self._label("So&rt by:", self.sort))
+        finding.addWidget(self.sort)
 
         self.model = VisitsTableModel(reference, self)
         self.table = QTableView()
@@ -227,7 +269,9 @@ class VisitsListPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionsClickable(True)
-        header.sectionClicked.connect(self._sort_by)
+        header.sectionClicked.connect(self._header_clicked)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(self._sort_column, self._sort_order)
         for column, width in enumerate((130, 70, 0, 90, 85, 70, 100)):
             if width:
                 self.table.setColumnWidth(column, width)
@@ -236,19 +280,24 @@ class VisitsListPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(
             lambda *_: self.selection_changed.emit()
         )
+        # The list is what a person comes to this page for: the keyboard starts there.
+        self.setFocusProxy(self.table)
 
         self.count_label = QLabel()
-        self.empty_label = QLabel(
-            "No visits yet. Press Ctrl+N to record a new visit."
-        )
+        self.empty_label = QLabel()
+        self.empty_label.setAccessibleName("No visits shown")
         self.empty_label.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(filters)
+        layout.addLayout(dates)
+        layout.addLayout(finding)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
+        # Tab follows the rows as they are seen: filters, search, sort, then the list.
+        QWidget.setTabOrder(self.search, self.sort)
+        QWidget.setTabOrder(self.sort, self.table)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -257,12 +306,17 @@ class VisitsListPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.suite.value_changed.connect(lambda _v: self.refresh())
         self.status.value_changed.connect(lambda _v: self.refresh())
+        self.sort.value_changed.connect(lambda value: self.set_sort(*value))
         self.any_date.toggled.connect(self._dates_toggled)
         self.date_from.dateChanged.connect(lambda _d: self._date_changed())
         self.date_to.dateChanged.connect(lambda _d: self._date_changed())
         self._dates_toggled(True)
-        self._sort_column = 0
-        self._sort_order = Qt.SortOrder.DescendingOrder
+
+    @staticmethod
+    def _label(caption: str, buddy: QWidget) -> QLabel:
+        label = QLabel(caption)
+        label.setBuddy(buddy)
+        return label
 
     # Filtering -------------------------------------------------------------------------
     def current_filter(self) -> VisitFilter:
@@ -278,15 +332,27 @@ class VisitsListPage(QWidget):
     def _dates_toggled(self, any_date: bool) -> None:
         self.date_from.setEnabled(not any_date)
         self.date_to.setEnabled(not any_date)
+        self._check_dates()
         if self.is_populated:
             self.refresh()
 
     def _date_changed(self) -> None:
+        self._check_dates()
         if not self.any_date.isChecked():
             self.refresh()
 
+    def _check_dates(self) -> None:
+        """Say so beside the dates when no visit can match them (From after To)."""
+        backwards = not self.any_date.isChecked() and self.date_from.date() > self.date_to.date()
+        text = "“From” is after “To”: no visit can match. Change one of the dates."
+        self.date_hint.setText(text if backwards else "")
+        self.date_hint.setVisible(backwards)
+        for edit in (self.date_from, self.date_to):
+            edit.setAccessibleDescription(text if backwards else "")
+
     def refresh(self, first_page: bool = False) -> None:
-        """Query the store with the current filter, keeping the selected visit selected.
+        """Query the store with the current filter, keeping the selected visit selected
+        (else the first one: there is always a current row to open with Enter).
 
         With ``first_page`` (at start-up) only the newest screenfuls are read now and the
         rest right after the window is painted, so a large profile opens as fast as a
@@ -300,7 +366,7 @@ class VisitsListPage(QWidget):
         limit = FIRST_PAGE_ROWS if first_page else None
         rows = self.service.list(where, limit)
         self.model.set_rows(rows)
-        if self._sort_column != 0 or self._sort_order != Qt.SortOrder.DescendingOrder:
+        if (self._sort_column, self._sort_order) != DEFAULT_SORT:
             self.model.sort(self._sort_column, self._sort_order)
         unfiltered = where == VisitFilter(search=where.search) and not where.search.strip()
         partial = limit is not None and len(rows) == limit
@@ -309,20 +375,18 @@ class VisitsListPage(QWidget):
             QTimer.singleShot(0, self._load_rest)
         # Unfiltered and complete, the rows are the total: one query, not two.
         total = len(rows) if unfiltered and not partial else self.service.count()
-        self.empty_label.setVisible(total == 0)
         shown = len(rows)
+        if total == 0:
+            self.empty_label.setText("No visits yet. Press Ctrl+N to record a new visit.")
+        elif shown == 0:
+            self.empty_label.setText("No visit matches these filters and this search.")
+        self.empty_label.setVisible(shown == 0)
         if shown == total:
             self.count_label.setText(f"{total:,} visit{'s' if total != 1 else ''}")
         else:
             self.count_label.setText(f"Showing {shown:,} of {total:,} visits")
-        if selected is not None:
-            self.select(selected)
-        elif rows:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(0, 0),
-                self.table.selectionModel().SelectionFlag.ClearAndSelect
-                | self.table.selectionModel().SelectionFlag.Rows,
-            )
+        if (selected is None or not self.select(selected)) and rows:
+            self.select_row(0)
         self.is_populated = True
         self.populated.emit()
 
@@ -334,19 +398,28 @@ class VisitsListPage(QWidget):
         if not self.is_complete:  # a filter change may have loaded everything already
             self.refresh()
 
-    def _sort_by(self, column: int) -> None:
+    # Sorting ---------------------------------------------------------------------------
+    def _header_clicked(self, column: int) -> None:
         if column == self._sort_column:
-            self._sort_order = (
-                Qt.SortOrder.AscendingOrder
-                if self._sort_order == Qt.SortOrder.DescendingOrder
-                else Qt.SortOrder.DescendingOrder
-            )
+            order = _ASC if self._sort_order == _DESC else _DESC
         else:
-            self._sort_column = column
-            self._sort_order = Qt.SortOrder.AscendingOrder
-        self.table.horizontalHeader().setSortIndicatorShown(True)
-        self.table.horizontalHeader().setSortIndicator(column, self._sort_order)
-        self.model.sort(column, self._sort_order)
+            order = _ASC
+        self.set_sort(column, order)
+
+    def set_sort(self, column: int, order: Qt.SortOrder) -> None:
+        """Order the rows (the header and "Sort by" show the same order), keeping the
+        current visit current."""
+        self.sort.blockSignals(True)
+        self.sort.set_value((column, order))
+        self.sort.blockSignals(False)
+        if (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = column, order
+        self.table.horizontalHeader().setSortIndicator(column, order)
+        selected = self.selected_id()
+        self.model.sort(column, order)
+        if selected is not None:
+            self.select(selected)
 
     # Selection -------------------------------------------------------------------------
     def selected_id(self) -> str | None:
@@ -364,14 +437,50 @@ class VisitsListPage(QWidget):
         row = self.model.row_of(visit_id)
         if row < 0:
             return False
+        self.select_row(row)
+        return True
+
+    def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         selection = self.table.selectionModel()
         selection.setCurrentIndex(
             index, selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows
         )
         self.table.scrollTo(index)
-        return True
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(self.model.data(index, ID_ROLE))
+
+    # From the search box to the results ------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            self.go_to_results()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _results_now(self) -> None:
+        if self._search_timer.isActive():  # typed faster than the search delay
+            self.refresh()
+
+    def go_to_results(self) -> None:
+        """Focus the list on the current result (the first, after a new search)."""
+        self._results_now()
+        if not self.table.currentIndex().isValid() and self.model.rowCount():
+            self.select_row(0)
+        self.table.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _open_from_search(self) -> None:
+        self._results_now()
+        index = self.table.currentIndex()
+        if not index.isValid() and self.model.rowCount():
+            index = self.model.index(0, 0)
+        if index.isValid():
+            self._activated(index)
+        # else: the empty label already says that nothing matches

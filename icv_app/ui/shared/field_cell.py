@@ -8,6 +8,7 @@ from icv_app.domain.custody.validation import Problem, Severity
 
 ERROR_COLOUR = "#b3261e"
 WARNING_COLOUR = "#8a5300"
+NOTE_COLOUR = "#1a4f8b"
 
 
 class FieldCell(QWidget):
@@ -19,7 +20,6 @@ class FieldCell(QWidget):
         super().__init__(parent)
         self.widget = widget
         self._problems: list[Problem] = []
-        self._local = ""
         self._marked: str | None = None
 
         self.marker = QFrame(self)
@@ -39,16 +39,20 @@ class FieldCell(QWidget):
         self.message.setWordWrap(True)
         self.message.setContentsMargins(4, 0, 0, 0)
         self.message.hide()
+        # A correction made by amendment: the original value and the reason, beside it.
+        self.note = QLabel(self)
+        self.note.setObjectName("fieldNote")
+        self.note.setWordWrap(True)
+        self.note.setContentsMargins(4, 0, 0, 0)
+        self.note.setStyleSheet(f"QLabel#fieldNote {{ color: {NOTE_COLOUR}; }}")
+        self.note.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(row)
         layout.addWidget(self.message)
-
-        format_problem = getattr(widget, "format_problem", None)
-        if format_problem is not None:
-            format_problem.connect(self.set_local_problem)
+        layout.addWidget(self.note)
 
     @property
     def problems(self) -> list[Problem]:
@@ -63,32 +67,41 @@ class FieldCell(QWidget):
         self._problems = list(problems)
         self._refresh()
 
-    def set_local_problem(self, message: str) -> None:
-        """A problem only the widget knows about (e.g. text that is not a time)."""
-        if message != self._local:
-            self._local = message
-            self._refresh()
+    def note_text(self) -> str:
+        return self.note.text() if not self.note.isHidden() else ""
+
+    def set_note(self, text: str) -> None:
+        """A line under the input that is not a problem (e.g. "Corrected from 13:00 on 3
+        Dec 2026: typo")."""
+        if text == self.note_text():
+            return
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+        self._describe()
+
+    def _describe(self) -> None:
+        parts = [self.message_text(), self.note_text()]
+        text = "\n".join(p for p in parts if p)
+        target = self.widget.focusProxy() or self.widget  # the input inside a row
+        target.setToolTip(text)
+        target.setAccessibleDescription(text)
 
     def _refresh(self) -> None:
-        messages = ([self._local] if self._local else []) + [p.message for p in self._problems]
+        messages = [p.message for p in self._problems]
         if not messages:
             self.message.hide()
             self.message.clear()
             self._mark(None)
-            self.widget.setToolTip("")
-            self.widget.setAccessibleDescription("")
+            self._describe()
             return
-        is_error = bool(self._local) or any(
-            p.severity is Severity.ERROR for p in self._problems
-        )
+        is_error = any(p.severity is Severity.ERROR for p in self._problems)
         colour = ERROR_COLOUR if is_error else WARNING_COLOUR
         text = "\n".join(messages)
         self.message.setText(text)
         self.message.setStyleSheet(f"QLabel#fieldMessage {{ color: {colour}; }}")
         self.message.show()
         self._mark(colour)
-        self.widget.setToolTip(text)
-        self.widget.setAccessibleDescription(text)
+        self._describe()
 
     def _mark(self, colour: str | None) -> None:
         if colour == self._marked:

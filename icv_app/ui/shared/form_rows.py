@@ -50,6 +50,19 @@ class RecordEditor(FormSection):
         self.refresh()
         self.setEnabled(item is not None)
 
+    def held_key(self, path: str | None) -> str:
+        item_id = getattr(self.item, "id", "")
+        return f"{item_id}|{path or ''}"
+
+    def held_for(self, item: Any) -> list[tuple[str, Problem, bool]]:
+        """(path in the record, problem, shown) for the text held for ``item``."""
+        prefix = f"{getattr(item, 'id', '')}|"
+        return [
+            (key[len(prefix):], Problem(key[len(prefix):], held.message), held.shown)
+            for key, held in self.held.items()
+            if key.startswith(prefix)
+        ]
+
     def refresh(self) -> None:
         if self.item is not None:
             super().refresh()
@@ -63,12 +76,18 @@ class RowsSection(FormSection):
 
     prefix = ""
     noun = ""
+
+    @property
+    def prefix_key(self) -> str:  # type: ignore[override]
+        return self.prefix
     columns: tuple[str, ...] = ()
 
     def __init__(self, editor: RecordEditor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
         self.editor.changed.connect(self._editor_changed)
+        self.editor.held_changed.connect(self.held_changed)
+        self._notes: dict[str, str] = {}
         self._problem_counts: dict[int, tuple[int, int]] = {}
         self._problems: list[Problem] = []
 
@@ -129,10 +148,29 @@ class RowsSection(FormSection):
     def current_index(self) -> int:
         return self.table.currentRow()
 
+    def load(self, report: Any) -> None:
+        if report.id != self.report.id:
+            self.editor.held.clear()
+        super().load(report)
+
     def after_load(self) -> None:
         self.editor.item = None
         self._fill_table()
         self.select(0 if self.items() else -1)
+
+    def held_problems(self, everything: bool = False) -> list[Problem]:
+        """Text held in the editor for any record of the list, by the record's position."""
+        out = []
+        ids = {getattr(item, "id", ""): i for i, item in enumerate(self.items())}
+        live = set()
+        for item_id, index in ids.items():
+            for path, problem, shown in self.editor.held_for(self.items()[index]):
+                live.add(f"{item_id}|{path}")
+                if everything or shown:
+                    out.append(Problem(f"{self.prefix}[{index}].{path}", problem.message))
+        for key in [k for k in self.editor.held if k not in live]:
+            del self.editor.held[key]  # the record was removed
+        return out
 
     def add_item(self) -> None:
         if self.read_only:
@@ -207,7 +245,9 @@ class RowsSection(FormSection):
 
     # Problems --------------------------------------------------------------------------
     def show_problems(self, problems: list[Problem]) -> None:
-        self._problems = [p for p in problems if p.field.startswith(f"{self.prefix}[")]
+        self._problems = [
+            p for p in problems if any(f.startswith(f"{self.prefix}[") for f in p.fields)
+        ]
         counts: dict[int, tuple[int, int]] = {}
         for p in self._problems:
             parts = split_path(p.field)
@@ -242,13 +282,30 @@ class RowsSection(FormSection):
             cell.setText(text)
 
     def _apply_editor_problems(self) -> None:
+        """The current record's problems (and notes) for its editor, by paths inside it;
+        a problem about several fields of the record marks each."""
         index = self.current_index
         mine = []
         for p in self._problems:
-            parts = split_path(p.field)
-            if parts is not None and parts[1] == index and parts[2]:
-                mine.append(Problem(parts[2], p.message, p.severity))
+            inside = []
+            for name in p.fields:
+                parts = split_path(name)
+                if parts is not None and parts[0] == self.prefix and parts[1] == index \
+                        and parts[2]:
+                    inside.append(parts[2])
+            if inside:
+                mine.append(Problem(inside[0], p.message, p.severity, tuple(inside[1:])))
         self.editor.show_problems(mine)
+        notes = {}
+        for path, text in self._notes.items():
+            parts = split_path(path)
+            if parts is not None and parts[1] == index and parts[2]:
+                notes[parts[2]] = text
+        self.editor.show_notes(notes)
+
+    def show_notes(self, notes: dict[str, str]) -> None:
+        self._notes = {k: v for k, v in notes.items() if k.startswith(f"{self.prefix}[")}
+        self._apply_editor_problems()
 
     def focus_field(self, path: str) -> bool:
         parts = split_path(path)

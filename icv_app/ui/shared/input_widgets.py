@@ -1,14 +1,16 @@
 """Input widgets for report fields whose value Qt has no widget for.
 
-Each has ``value()``, ``set_value()`` and a ``value_changed(object)`` signal, so the form
-binds them all the same way: a choice among Python values (enum members, ids), a yes/no
-that may be unknown, a time that may be blank, a date that may be unset.
+Each has ``value()`` and ``set_value()``, so the form binds them all the same way: a
+choice among Python values (enum members, ids), a yes/no that may be unknown, a time that
+may be blank, a date that may be unset, a custody record number that is never a name.
+Choices and dates signal ``value_changed(object)``; the typed ones (time, custody
+number) are line edits whose text the form reads, and which may hold text back
+(:class:`HeldText`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
@@ -16,6 +18,14 @@ from typing import Any
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QWidget
+
+from icv_app.domain.custody.custody_number import (
+    DEFAULT_PATTERN,
+    EXAMPLE,
+    check_custody_number,
+    looks_personal,
+)
+from icv_app.domain.custody.parsing import parse_time, time_problem
 
 
 class ChoiceCombo(QComboBox):
@@ -40,15 +50,21 @@ class ChoiceCombo(QComboBox):
     def set_choices(self, choices: Iterable[tuple[str, Any]]) -> None:
         """Replace the items, keeping the current value when it is still offered."""
         current = self.value()
-        self.blockSignals(True)
-        self.clear()
-        self._values = []
-        for label, value in choices:
-            self.addItem(label)
-            self._values.append(value)
-        self.blockSignals(False)
-        if self._values:
-            self.set_value(current)
+        # Rebuilding the list is not a choice: nothing is emitted unless the value had
+        # to change (it is no longer offered). A caller's own blockSignals is kept.
+        was_blocked = self.blockSignals(True)
+        try:
+            self.clear()
+            self._values = []
+            for label, value in choices:
+                self.addItem(label)
+                self._values.append(value)
+            if self._values:
+                self.set_value(current)
+        finally:
+            self.blockSignals(was_blocked)
+        if self.value() != current and not was_blocked:
+            self.value_changed.emit(self.value())
 
     def value(self) -> Any:
         i = self.currentIndex()
@@ -83,30 +99,30 @@ class TriStateCombo(ChoiceCombo):
         super().__init__([(unknown, None), ("Yes", True), ("No", False)], parent)
 
 
-_TIME_TEXT = re.compile(r"^\s*(\d{1,2})[:.]?(\d{2})\s*$")
+class HeldText:
+    """What an input whose text may not be storable offers its form (see
+    :class:`~icv_app.ui.shared.form_section.FormSection`): ``held_message()`` says why the
+    text cannot be stored ("" when it can), ``urgent()`` whether to say so while the person
+    is still typing (a name where a custody number belongs), and ``finished`` fires when
+    they leave the field. Text that cannot be stored stays in the input, is never saved,
+    and is a problem that blocks submission."""
+
+    def held_message(self) -> str:
+        raise NotImplementedError
+
+    def urgent(self) -> bool:
+        return False
 
 
-def parse_time(text: str) -> dt.time | None:
-    """``14:05``, ``14.05``, ``1405`` or ``9:05`` as a time; None when blank or invalid."""
-    match = _TIME_TEXT.match(text)
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if hour > 23 or minute > 59:
-        return None
-    return dt.time(hour, minute)
-
-
-class TimeField(QLineEdit):
-    """A 24-hour time that may be left blank.
+class TimeField(QLineEdit, HeldText):
+    """A 24-hour time that may be left blank. Text that is not a time (``25:99``) stays
+    as typed and is held back: :meth:`value` is the time last typed that was one.
 
     Signals:
-        value_changed(object): the time (or None) changed.
-        format_problem(str): the text is not a time ("" when it is, or is blank).
+        finished(): the person left the field (``editingFinished``).
     """
 
-    value_changed = Signal(object)
-    format_problem = Signal(str)
+    finished = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,30 +132,49 @@ class TimeField(QLineEdit):
         )
         self.setMaxLength(5)
         self.setMaximumWidth(90)
-        self._value: dt.time | None = None
-        self.textChanged.connect(self._on_text)
-        self.editingFinished.connect(self._check_format)
+        self.editingFinished.connect(self.finished)
 
     def value(self) -> dt.time | None:
-        return self._value
+        return parse_time(self.text())
 
     def set_value(self, value: dt.time | None) -> None:
         text = value.strftime("%H:%M") if value else ""
-        if text != self.text():
+        if parse_time(self.text()) != value or (value is None and self.text().strip()):
             self.setText(text)
 
-    def _on_text(self, text: str) -> None:
-        value = parse_time(text)
-        if value is not None or not text.strip():
-            self.format_problem.emit("")
-        if value != self._value:
-            self._value = value
-            self.value_changed.emit(value)
+    def held_message(self) -> str:
+        return time_problem(self.text())
 
-    def _check_format(self) -> None:
-        text = self.text()
-        if text.strip() and parse_time(text) is None:
-            self.format_problem.emit("Enter a time as HH:MM (24-hour clock).")
+
+class CustodyNumberEdit(QLineEdit, HeldText):
+    """A custody record number, checked as typed against the scheme's pattern and
+    against names, dates of birth and addresses (:mod:`icv_app.domain.custody.
+    custody_number`); text that fails is held back, never stored.
+
+    Signals:
+        finished(): the person left the field.
+    """
+
+    finished = Signal()
+
+    def __init__(self, pattern: str = DEFAULT_PATTERN, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pattern = pattern
+        self.setPlaceholderText(f"e.g. {EXAMPLE} (never a name)")
+        self.editingFinished.connect(self.finished)
+
+    def value(self) -> str:
+        return check_custody_number(self.text(), self.pattern).value or ""
+
+    def set_value(self, value: str | None) -> None:
+        if self.value() != (value or "") or (not value and self.text().strip()):
+            self.setText(value or "")
+
+    def held_message(self) -> str:
+        return check_custody_number(self.text(), self.pattern).message
+
+    def urgent(self) -> bool:
+        return bool(looks_personal(self.text()))
 
 
 class OptionalDateEdit(QDateEdit):
@@ -184,3 +219,31 @@ class OptionalDateEdit(QDateEdit):
             self.setDate(self.UNSET)
             return
         super().keyPressEvent(event)
+
+    def event(self, event: Any) -> bool:
+        if OptionalDateEdit.tab_leaves(self, event):
+            return True
+        return super().event(event)
+
+    @staticmethod
+    def tab_leaves(widget: QDateEdit, event: Any) -> bool:
+        """Move the focus on from ``widget`` if ``event`` is Tab or Shift+Tab.
+
+        QDateTimeEdit spends Tab on stepping through its sections (three presses to
+        leave a "dd MMM yyyy" date), so a keyboard user seems stuck in it. Left/Right,
+        Ctrl+Left/Right and typing still move between day, month and year; Tab leaves
+        the field as it leaves every other one. Any date edit can call this from its
+        ``event()`` (the visits list's date filters do).
+        """
+        if not isinstance(event, QKeyEvent) or event.type() != event.Type.KeyPress:
+            return False
+        modifiers = event.modifiers()
+        if event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) or modifiers & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):
+            return False
+        forward = event.key() == Qt.Key.Key_Tab and not (
+            modifiers & Qt.KeyboardModifier.ShiftModifier
+        )
+        # QWidget's own step through the window's focus chain, not QDateTimeEdit's.
+        return bool(QWidget.focusNextPrevChild(widget, forward))

@@ -1,0 +1,38 @@
+"""A short reference a person can read out, per report: ``NS-26-7K3Q-F2M9``.
+
+The scheme's prefix, the two-digit year of the visit, and eight characters of Crockford's
+base 32 (no I, L, O or U: nothing to misread) taken from the report's id. The id is made
+on the laptop where the report is made, so the reference needs no server and no counter
+shared between laptops: two laptops offline never hand out the same one. Forty bits of a
+random id make a clash between two reports of one scheme's year a one-in-a-million chance
+(about 1,500 visits a year); the full id stays on every document beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_BITS = 40
+
+
+def id_code(record_id: str) -> str:
+    """Eight characters from the first 40 bits of a UUID (``7K3QF2M9``)."""
+    try:
+        value = uuid.UUID(record_id).int >> (128 - _BITS)
+    except ValueError:
+        value = int.from_bytes(record_id.encode("utf-8")[:5].ljust(5, b"\0"), "big")
+    chars = []
+    for _ in range(_BITS // 5):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def report_reference(record_id: str, when: dt.date | None, prefix: str) -> str:
+    """``{prefix}-{yy}-{XXXX}-{XXXX}``; ``when`` is the visit's date (or, with none yet,
+    the day the report was made)."""
+    code = id_code(record_id)
+    year = f"{when.year % 100:02d}" if when else "00"
+    return f"{prefix}-{year}-{code[:4]}-{code[4:]}"
