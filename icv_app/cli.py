@@ -167,12 +167,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_visits_list(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from icv_app.reports.custody.visit_outline import short_reference
+
     with _open_profile(args) as profile:
         reference = profile.reference
         summaries = profile.visits.list()
     rows = [
         {
             "id": s.id,
+            # The short reference the printed report carries ("NS-26-7K3Q-F2M9").
+            "reference": short_reference(
+                s.id,
+                dt.date.fromisoformat(s.visit_date) if s.visit_date else None,
+                dt.datetime.fromisoformat(s.created_at),
+                reference,
+            ),
             "suite": reference.suite_name(s.suite_id),
             "suite_id": s.suite_id,
             "date": s.visit_date,

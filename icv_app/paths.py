@@ -44,6 +44,11 @@ class Paths:
         return self.data_dir / "server.db"
 
     @property
+    def window_state(self) -> Path:
+        """Where the main window was and how big (no report data: an INI file)."""
+        return self.data_dir / "window.ini"
+
+    @property
     def exports(self) -> Path:
         return self.data_dir / "exports"
 

@@ -85,3 +85,37 @@ def test_console_entry_point_runs_headless_with_a_passphrase(tmp_path, child_env
     bad = subprocess.run([sys.executable, "-m", "icv_app", "--data-dir", data, "visits",
                           "list"], env=env, capture_output=True, text=True)
     assert bad.returncode == 3 and "passphrase is not the one" in bad.stderr
+
+
+def test_list_json_gives_each_visit_the_short_reference_its_pdf_carries(
+    paths, capsys, store, reference, tmp_path
+):
+    import datetime as dt
+
+    import pypdf
+
+    from icv_app.domain.custody.visit import VisitReport
+    from icv_app.reports.custody.visit_outline import visit_reference
+    from icv_app.store.custody.visits import save_visit
+
+    dated = VisitReport()
+    dated.header.suite_id = "suite-canal-street"
+    dated.header.visit_date = dt.date(2026, 3, 10)
+    # No visit date yet: the reference takes the year the report was made.
+    undated = VisitReport(created_at=dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC))
+    for report in (dated, undated):
+        store.writer.submit(lambda db, r=report: save_visit(db, r)).result()
+    store.close()
+
+    code, out, _ = run(capsys, "--data-dir", str(paths.data_dir), "visits", "list", "--json")
+
+    assert code == 0
+    references = {row["id"]: row["reference"] for row in json.loads(out)}
+    assert references == {r.id: visit_reference(r, reference) for r in (dated, undated)}
+    assert references[dated.id].startswith("NS-26-")
+    assert references[undated.id].startswith("NS-25-")
+    for report in (dated, undated):
+        pdf = tmp_path / f"{report.id}.pdf"
+        run(capsys, "--data-dir", str(paths.data_dir), "pdf", "visit", report.id, "-o", str(pdf))
+        first = pypdf.PdfReader(pdf).pages[0].extract_text()
+        assert f"Reference {references[report.id]}" in first

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
-from icv_app.domain.custody.demo import generate_visits
-from icv_app.domain.custody.validation import Severity, errors, validate
+import pytest
+
+from icv_app.domain.custody.demo import generate_visit, generate_visits
+from icv_app.domain.custody.validation import (
+    LATE_REPORT_DAYS,
+    Context,
+    Severity,
+    errors,
+    validate,
+)
 from icv_app.domain.custody.visit import (
     ConditionItem,
     ConditionState,
@@ -129,3 +138,41 @@ def test_generated_demo_visits_are_all_valid(reference):
         (r.id, p) for r in generate_visits(reference, 500, seed=7) for p in errors(r)
     ]
     assert bad == []
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 1, 20), dt.date(2026, 7, 20)])
+def test_demo_visits_have_no_error_under_the_schemes_context_and_few_warnings(
+    reference, today
+):
+    # Demo visits are of yesterday or before, and end by 03:00 the day after: at 07:00
+    # "today" every visit has happened.
+    context = Context(now=dt.datetime.combine(today, dt.time(7, 0)), reference=reference,
+                      custody_number_pattern=reference.custody_number_pattern)
+    reports = list(generate_visits(reference, 1000, seed=today.toordinal(), today=today))
+    problems = {r.id: validate(r, context) for r in reports}
+    assert [(i, p) for i, ps in problems.items() for p in ps if p.severity is Severity.ERROR] == []
+    warned = [i for i, ps in problems.items() if ps]
+    assert len(warned) <= len(reports) // 100, [problems[i] for i in warned]
+
+
+def test_a_demo_visit_made_alone_is_valid_the_day_after(reference):
+    rng = random.Random(3)
+    for _ in range(200):
+        today = dt.date(2026, 3, 29)  # the night the clocks go forward is in range
+        report = generate_visit(reference, rng, today)
+        context = Context(now=dt.datetime.combine(today, dt.time(7, 0)), reference=reference)
+        assert errors(report, context) == []
+
+
+def test_demo_drafts_are_of_recent_visits_and_submitted_reports_were_submitted_on_the_day(
+    reference,
+):
+    today = dt.date(2026, 11, 1)
+    reports = list(generate_visits(reference, 500, seed=5, today=today))
+    drafts = [r for r in reports if not r.is_submitted]
+    assert drafts and all(
+        1 <= (today - r.header.visit_date).days <= LATE_REPORT_DAYS for r in drafts)
+    submitted = [r for r in reports if r.is_submitted]
+    assert all(r.submitted_at is not None
+               and 0 <= (r.submitted_at.date() - r.header.visit_date).days <= 1
+               for r in submitted)

@@ -100,6 +100,12 @@ def _amendment_check(amendment: Amendment) -> list[Problem]:
     if path and (not is_amendable(path) or VISIT.field(path) is None):
         problems.append(Problem("field_path", "An amendment can only correct a field of "
                                 "the report; describe other corrections in words."))
+    if path.endswith("custody_number"):
+        from icv_app.domain.custody.custody_number import looks_personal
+
+        message = looks_personal(amendment.new_value)
+        if message:
+            problems.append(Problem("new_value", message))
     if not path and amendment.new_value:
         problems.append(Problem("new_value", "A corrected value needs the field it is for."))
     return problems

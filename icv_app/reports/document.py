@@ -43,7 +43,7 @@ MARKING = "OFFICIAL-SENSITIVE"
 PERSONAL_DATA_NOTICE = (
     "Contains personal data about detainees and visitors \u2014 handle as OFFICIAL-SENSITIVE"
 )
-LABEL_WIDTH = 42 * mm
+LABEL_WIDTH = 47 * mm  # the catalogue's longer labels ("Where contact happened") on one line
 
 # A block that does not fit in the space left on a page is split there when at least
 # MIN_HERE of it fits (a heading and a few rows) and at least MIN_REST goes on; when less
@@ -52,6 +52,8 @@ LABEL_WIDTH = 42 * mm
 MIN_HERE = 90.0
 MIN_REST = 60.0
 MAX_WASTE = 160.0
+# The least a card's piece on a page shows beyond its repeated head: two lines of a row.
+MIN_PIECE = 30.0
 
 
 # --- keeping the start of a block together ----------------------------------------------
@@ -92,12 +94,53 @@ class KeepStart(KeepTogether):
 
 
 class CardTable(Table):
-    """A table whose first row is a head, repeated on the next page as ``continued``."""
+    """A table whose first row is a head, repeated on the next page as ``continued``.
+
+    Split only where it reads well: a piece left on a page shows at least
+    :data:`MIN_PIECE` beyond its head, a card does not go on for its last row alone, and
+    what goes on starts the next page (never a second piece on the same one)."""
 
     continued: Flowable | None = None
+    remainder = False  # the rest of a card split over pages
+
+    def _held_back(self) -> bool:
+        """What is left of a card after its first piece went on a page goes on to the
+        next: placed (or split again) on the same page, it would read as a second card
+        under a second head."""
+        frame = getattr(self, "_frame", None)
+        return self.remainder and frame is not None and not frame._atTop
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        width, height = super().wrap(availWidth, availHeight)
+        if self._held_back():
+            return width, max(height, availHeight + 1)
+        return width, height
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        if self._held_back():
+            return []
         parts = super().split(availWidth, availHeight)
+        if len(parts) == 2:
+            # A piece that would show little more than its head (or the top line of a
+            # row split inside it, such as an inner table's column headings) is not
+            # worth leaving on this page: the whole goes on to the next.
+            # (Heights from this table's rows, not by measuring the piece again: a row
+            # split inside is cut at the space there is.)
+            here = len(parts[0]._cellvalues)
+            head = sum(self._rowHeights[: self.repeatRows])
+            height = min(sum(self._rowHeights[:here]), availHeight)
+            if height - head < MIN_PIECE:
+                return []
+            # Nor does a card go on for its last row alone: one more row goes with it.
+            body_here = here - self.repeatRows
+            body_rest = len(parts[1]._cellvalues) - self.repeatRows
+            if body_rest == 1 and body_here >= 3:
+                last = self._rowHeights[here - 1]
+                fewer = super().split(availWidth, height - last - 1)
+                if len(fewer) == 2:
+                    parts = fewer
+        if len(parts) == 2:
+            parts[1].remainder = True
         if len(parts) == 2 and self.continued is not None and self.repeatRows:
             rest = parts[1]
             # The head row's list is shared with the first part: replace it, not its cell.
@@ -197,8 +240,8 @@ class Document:
             ("BACKGROUND", (0, 0), (0, -1), st.LABEL_FILL),
             ("LEFTPADDING", (0, 0), (-1, -1), 5),
             ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), st.CELL_PADDING),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), st.CELL_PADDING),
         ]
         if head is not None:
             style += [
@@ -223,7 +266,7 @@ class Document:
         table = Table(
             [
                 [number for _, number, _ in items],
-                [self.fit(label, f.regular, 8, width - 12) for label, _, _ in items],
+                [self.fit(label, f.regular, 7.5, width - 6) for label, _, _ in items],
             ],
             colWidths=[width] * len(items),
         )
@@ -234,16 +277,19 @@ class Document:
             ("LEADING", (0, 0), (-1, 0), 17),
             ("TEXTCOLOR", (0, 0), (-1, 0), st.INK),
             ("FONTNAME", (0, 1), (-1, 1), f.regular),
-            ("FONTSIZE", (0, 1), (-1, 1), 8),
-            ("LEADING", (0, 1), (-1, 1), 10),
+            ("FONTSIZE", (0, 1), (-1, 1), 7.5),
+            ("LEADING", (0, 1), (-1, 1), 9.5),
             ("TEXTCOLOR", (0, 1), (-1, 1), st.MUTED),
             ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
             ("LINEAFTER", (0, 0), (-2, -1), 0.4, st.GRID),
             ("BACKGROUND", (0, 0), (-1, -1), st.LABEL_FILL),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, 0), 5),
+            # Labels as wide as they can be ("Accepted and spoken to" on one line).
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, 0), 4),
             ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
-            ("BOTTOMPADDING", (0, 1), (-1, 1), 6),
+            ("BOTTOMPADDING", (0, 1), (-1, 1), 5),
         ]
         for column, (_, _, colour) in enumerate(items):
             if colour is not None:
@@ -272,7 +318,7 @@ class Document:
                     ("TEXTCOLOR", (0, 0), (-1, 0), st.MUTED),
                     ("FONTNAME", (0, 1), (-1, -1), f.regular),
                     ("FONTSIZE", (0, 1), (-1, -1), 9.5),
-                    ("LEADING", (0, 0), (-1, -1), 12.5),
+                    ("LEADING", (0, 0), (-1, -1), st.LEADING),
                     ("TEXTCOLOR", (0, 1), (-1, -1), st.INK),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),

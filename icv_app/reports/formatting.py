@@ -17,8 +17,8 @@ NOT_RECORDED = "Not recorded"
 
 
 def date_text(value: dt.date | None) -> str:
-    """``Tue 10 Mar 2026``."""
-    return value.strftime("%a %d %b %Y") if value else NOT_RECORDED
+    """``Tue 10 Mar 2026``, ``Wed 1 Jul 2026``."""
+    return f"{value:%a} {value.day} {value:%b %Y}" if value else NOT_RECORDED
 
 
 def day_text(value: dt.date) -> str:

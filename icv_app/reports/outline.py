@@ -48,6 +48,7 @@ class Change:
     number: int  # the amendment's number in the Amendments section (1, 2, ...)
     path: str = ""  # the field corrected: the value's own, or one it shows with it
     field: str = ""  # that field's short name ("Departed the next day", "State")
+    quoted: bool = False  # free text: its values are quoted, so a sentence reads as one
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,9 @@ def block_values(block: Block) -> Iterator[Value]:
         for _label, value in block.items:
             yield value
     elif isinstance(block, Grid):
-        for row in block.rows:
-            if isinstance(row, GridRow):
-                for cell in row.cells:
+        for grid_row in block.rows:
+            if isinstance(grid_row, GridRow):
+                for cell in grid_row.cells:
                     yield from _values(cell)
     else:
         yield from _values(block.parts)
@@ -238,9 +239,12 @@ def change_note(change: Change, beside: str = "") -> str:
     "corrected from 13:00 on 3 Dec 2026: typo (amendment 1)"; a correction of another
     field shown with it (or away from it) names the field and the new value too."""
     tail = f"on {change.date}: {change.reason} (amendment {change.number})"
+    original, corrected = change.original, change.corrected
+    if change.quoted:
+        original, corrected = f"\u201c{original}\u201d", f"\u201c{corrected}\u201d"
     if change.path and change.path != beside:
-        return f"{change.field} corrected from {change.original} to {change.corrected} {tail}"
-    return f"corrected from {change.original} {tail}"
+        return f"{change.field} corrected from {original} to {corrected} {tail}"
+    return f"corrected from {original} {tail}"
 
 
 def moved_changes(row: GridRow) -> tuple[tuple[tuple[Part, ...], ...], list[str]]:

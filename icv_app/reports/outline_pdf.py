@@ -5,6 +5,8 @@ escaped (nothing in an outline is markup) and drawn by what it is: grey italic w
 recorded, its correction beside it ("— corrected from 13:00 on 3 Dec 2026: typo"), and
 in red (errors) or amber (warnings) with the message under the row when problems were
 given. A grid's column widths are chosen by its ``key`` (:attr:`OutlinePdf.grid_widths`).
+Text the fonts cannot print as itself shows as its code points, "[U+1F600]", and the
+report then says why under its banner (:func:`~icv_app.reports.styles.printable_markup`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from icv_app.reports.outline import (
     change_note,
     moved_changes,
 )
-from icv_app.reports.styles import Styles, inline_markup
+from icv_app.reports.styles import UNPRINTABLE_NOTE, Styles, printable_markup
 
 _FILL: dict[Tone, Color] = {
     "plain": st.HEAD_FILL, "ok": st.OK_FILL, "alert": st.ALERT_FILL, "draft": st.DRAFT_FILL,
@@ -65,6 +67,16 @@ def _simple(parts: tuple[Part, ...]) -> Value | str | None:
     return part
 
 
+def _titled_list(chunk: list[GridRow | GridGroup]) -> GridRow | None:
+    """A group that is only a heading over a one-cell row, as one row led by its title."""
+    if len(chunk) != 2:
+        return None
+    group, row = chunk
+    if not isinstance(group, GridGroup) or not isinstance(row, GridRow) or len(row.cells) != 1:
+        return None
+    return GridRow(((Value(f"{group.title}:", strong=True), " ", *row.cells[0]),))
+
+
 class OutlinePdf(Document):
     """The pages of one outline."""
 
@@ -79,6 +91,15 @@ class OutlinePdf(Document):
             running_id=outline.record_id,
             draft=outline.draft,
         )
+        # Whether any text was printed as code points (see styles.printable_markup).
+        self.substituted = False
+
+    def esc(self, text: str) -> str:
+        """Text as Paragraph markup: escaped, line breaks kept, and any character the
+        fonts cannot print shown as its code point."""
+        markup, substituted = printable_markup(text, self.s.fonts)
+        self.substituted = self.substituted or substituted
+        return markup
 
     def write(self, out: BinaryIO, *, subject: str) -> None:
         o = self.outline
@@ -87,39 +108,50 @@ class OutlinePdf(Document):
     # the story ---------------------------------------------------------------------------
 
     def story(self) -> list[Flowable]:
-        story = self.title_block()
+        # The sections first: the title block says whether any of their text had to be
+        # printed as code points.
+        sections: list[Flowable] = []
         for section in self.outline.sections:
-            story += self.section_flowables(section)
-        return story
+            sections += self.section_flowables(section)
+        return self.title_block() + sections
 
     def title_block(self) -> list[Flowable]:
         o, s = self.outline, self.s
         out: list[Flowable] = [
-            self.p(inline_markup(o.scheme), s.scheme),
-            self.p(inline_markup(o.title), s.title),
+            self.p(self.esc(o.scheme), s.scheme),
+            self.p(self.esc(o.title), s.title),
             self.p(self.parts(o.subtitle), s.subtitle),
             self.p(
-                f"<b>Reference {inline_markup(o.reference)}</b>"
-                + _font(f"<font size=7.5>\u2003id {inline_markup(o.record_id)}"
-                        f" \u00b7 created {inline_markup(o.created)}</font>", st.MUTED),
+                f"<b>Reference {self.esc(o.reference)}</b>"
+                + _font(f"<font size=7.5>\u2003id {self.esc(o.record_id)}"
+                        f" \u00b7 created {self.esc(o.created)}</font>", st.MUTED),
                 s.reference,
             ),
         ]
         ink = st.DRAFT_INK if o.banner.tone == "draft" else st.INK
         out += [
-            self.banner(self.parts(o.banner.line), inline_markup(o.banner.note),
+            self.banner(self.parts(o.banner.line), self.esc(o.banner.note),
                         _FILL[o.banner.tone], ink),
             Spacer(1, 2),
         ]
         if o.problems:
             out.append(self.p(self.flag_lines(o.problems), s.body))
+        if self.substituted:
+            out.append(self.p(f"<i>{self.esc(UNPRINTABLE_NOTE)}</i>", s.small))
         return out
 
     def section_flowables(self, section: Section) -> list[Flowable]:
+        only = section.blocks[0] if len(section.blocks) == 1 else None
+        if isinstance(only, Text) and only.muted and not section.problems:
+            # Nothing to show but a remark ("No issues were raised on this visit."): on
+            # the heading's line, so an empty section takes one line, not two.
+            remark = _font(f'<font name="{self.s.fonts.italic}" size=8.5>'
+                           f"{self.parts(only.parts)}</font>", st.MUTED)
+            return [self.heading(f"{self.esc(section.title)}\u2003{remark}")]
         blocks = [flowables for b in section.blocks for flowables in self.block(b)]
         if section.problems:
             blocks.insert(0, [self.p(self.flag_lines(section.problems), self.s.body)])
-        return self.section(inline_markup(section.title), blocks)
+        return self.section(self.esc(section.title), blocks)
 
     def block(self, block: Block) -> list[list[Flowable]]:
         """The flowables of a block, in the pieces each kept together at its start."""
@@ -136,11 +168,11 @@ class OutlinePdf(Document):
     # parts -------------------------------------------------------------------------------
 
     def parts(self, parts: tuple[Part, ...]) -> str:
-        return "".join(inline_markup(p) if isinstance(p, str) else self.value(p)
+        return "".join(self.esc(p) if isinstance(p, str) else self.value(p)
                        for p in parts)
 
     def value(self, v: Value) -> str:
-        text = inline_markup(v.text)
+        text = self.esc(v.text)
         if v.strong:
             text = f"<b>{text}</b>"
         severity = v.severity
@@ -158,11 +190,11 @@ class OutlinePdf(Document):
 
     def note(self, text: str) -> str:
         """A correction's words, small, in the correction colour."""
-        return _font(f"<font size=8.5>{inline_markup(text)}</font>", st.CORRECTED)
+        return _font(f"<font size=8.5>{self.esc(text)}</font>", st.CORRECTED)
 
     def flag_lines(self, flags: tuple[Flag, ...]) -> str:
         return "<br/>".join(
-            _font(f"<b>{_SEVERITY_WORD[f.severity]}:</b> {inline_markup(f.message)}",
+            _font(f"<b>{_SEVERITY_WORD[f.severity]}:</b> {self.esc(f.message)}",
                   _SEVERITY_INK[f.severity])
             for f in flags
         )
@@ -175,7 +207,7 @@ class OutlinePdf(Document):
         if (not flags and not notes and len(parts) == 1 and isinstance(parts[0], Value)
                 and parts[0].empty and not parts[0].changes and style is None):
             # A cell with nothing recorded: a muted remark, as small as the labels.
-            return self.p(f"<i>{inline_markup(parts[0].text)}</i>", self.s.small)
+            return self.p(f"<i>{self.esc(parts[0].text)}</i>", self.s.small)
         text = self.parts(parts)
         for note in notes:
             text += "<br/>" + self.note(note)
@@ -198,7 +230,7 @@ class OutlinePdf(Document):
         if card.head:
             head = self.cell(card.head, style=self.s.cell_head)
             if card.continued:
-                continued = self.p(inline_markup(card.continued), self.s.cell_head)
+                continued = self.p(self.esc(card.continued), self.s.cell_head)
         return self.kv_table(rows, head=head, head_fill=_FILL[card.tone], continued=continued)
 
     def row_content(self, row: Row) -> Flowable | list[Flowable]:
@@ -219,7 +251,7 @@ class OutlinePdf(Document):
                 st.CORRECTED if v.changes else None)
             items.append((label, v.text, colour))
             if v.problems or v.changes:
-                notes.append(f"<b>{inline_markup(label)}:</b> "
+                notes.append(f"<b>{self.esc(label)}:</b> "
                              + self.value(Value(v.text, changes=v.changes))
                              + ("<br/>" + self.flag_lines(v.problems) if v.problems else ""))
         out: list[Flowable] = [self.figures(items)]
@@ -267,6 +299,21 @@ class OutlinePdf(Document):
             if isinstance(row, GridGroup) and chunks[-1]:
                 chunks.append([])
             chunks[-1].append(row)
+        # A group that is only a list of names ("Satisfactory (17): Cell cleanliness;
+        # ...") is one row that starts with its title, and such groups in a row share a
+        # table: a heading row over a single line would double its height.
+        merged: list[list[GridRow | GridGroup]] = []
+        previous_bare = False
+        for chunk in chunks:
+            titled = _titled_list(chunk)
+            if titled is None:
+                merged.append(chunk)
+            elif previous_bare:
+                merged[-1].append(titled)
+            else:
+                merged.append([titled])
+            previous_bare = titled is not None
+        chunks = merged
         tables = []
         for n, chunk in enumerate(chunks):
             columns = grid.columns if n == 0 else ()
@@ -282,14 +329,14 @@ class OutlinePdf(Document):
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("FONTNAME", (0, 0), (-1, -1), s.fonts.regular),
             ("FONTSIZE", (0, 0), (-1, -1), 9.5),
-            ("LEADING", (0, 0), (-1, -1), 12.5),
+            ("LEADING", (0, 0), (-1, -1), st.LEADING),
             ("TEXTCOLOR", (0, 0), (-1, -1), st.INK),
             ("BOX", (0, 0), (-1, -1), 0.6, st.RULE),
             ("INNERGRID", (0, 0), (-1, -1), 0.4, st.GRID),
             ("LEFTPADDING", (0, 0), (-1, -1), 5),
             ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), st.CELL_PADDING),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), st.CELL_PADDING),
         ]
         continued = None
         if columns:
@@ -299,12 +346,12 @@ class OutlinePdf(Document):
         for row in rows:
             n = len(data)
             if isinstance(row, GridGroup):
-                data.append([self.p(inline_markup(row.title), s.cell_head)]
+                data.append([self.p(self.esc(row.title), s.cell_head)]
                             + [""] * (count - 1))
                 commands += [("SPAN", (0, n), (-1, n)),
                              ("BACKGROUND", (0, n), (-1, n), _FILL[row.tone])]
                 if n == 0:
-                    continued = self.p(inline_markup(f"{row.title} (continued)"), s.cell_head)
+                    continued = self.p(self.esc(f"{row.title} (continued)"), s.cell_head)
                 continue
             if len(row.cells) == 1:
                 data.append([self.cell(row.cells[0])] + [""] * (count - 1))

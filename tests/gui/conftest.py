@@ -27,6 +27,15 @@ from icv_app.ui.shell.main_window import MainWindow
 pytestmark = pytest.mark.gui
 
 
+@pytest.fixture(scope="session", autouse=True)
+def focus_style(qapp):  # type: ignore[no-untyped-def]
+    """The focus ring the app installs (application()), on pytest-qt's own QApplication:
+    every GUI test runs with the style and the ring the volunteer sees."""
+    from icv_app.ui.shared.focus_style import install_focus_style
+
+    return install_focus_style(qapp)
+
+
 def late_today(reference: ReferenceData) -> Callable[[], dt.datetime]:
     """A clock stopped at 23:59 today on the scheme's wall clock: any time a test types
     for today is in the past, whatever time of day the tests run."""

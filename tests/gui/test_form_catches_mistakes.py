@@ -210,4 +210,107 @@ def test_a_submitted_report_no_longer_looks_editable(qtbot, window, seed):
         assert widget.isReadOnly()
         assert widget.placeholderText() == ""  # no input hints
         assert not widget.hasFrame()  # no box waiting for typing
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    for box in (form.header.visit_date, form.header.delay_minutes):
+        assert box.isReadOnly()
+        assert box.buttonSymbols() is QAbstractSpinBox.ButtonSymbols.NoButtons
     assert QApplication.activeWindow() is window
+
+
+def set_time(field, text: str) -> None:
+    field.setFocus()
+    replace_text(text)
+    press(Qt.Key.Key_Tab)
+
+
+def test_a_time_later_than_now_blocks_submission(qtbot, window, form):
+    today = dt.date.today()
+    form.header.visit_date.set_value(today)
+    window.service.clock = lambda: dt.datetime.combine(
+        today, dt.time(12, 0), tzinfo=dt.UTC
+    )
+    # The clock says 12:00 UTC; in the scheme's zone that is 12:00 or 13:00.
+    set_time(form.header.arrival, "23:10")
+    message = form.header.cells["header.arrival_time"].message_text()
+    assert "later than now" in message
+    assert any(line.startswith("To fix") and "later than now" in line
+               for line in problem_lines(form))
+    press(Qt.Key.Key_Return, CTRL)
+    box = form.dialog
+    assert isinstance(box, QMessageBox) and "later than now" in box.informativeText()
+    box.reject()
+
+
+def test_a_completed_visit_with_nothing_recorded_is_not_nothing_to_fix(form):
+    lines = problem_lines(form)
+    assert not form.problems_panel.summary.text().startswith("Nothing to fix")
+    assert any("Departed at" in line and "time you left" in line for line in lines)
+    assert any("Nothing is recorded about this visit" in line for line in lines)
+
+
+def test_unusual_answers_are_flagged_to_check(qtbot, form):
+    header, counts = form.header, form.counts
+    set_time(header.arrival, "14:05")
+    set_time(header.admitted, "14:20")
+    header.delay_minutes.setValue(20)
+    assert "check the wait and the times" in header.cells["header.delay_minutes"].message_text()
+
+    header.mode.set_value(next(m for m in header.mode.values() if m.value == "telephone"))
+    counts.boxes["in_custody"].setValue(14)
+    counts.boxes["offered"].setValue(14)
+    counts.boxes["accepted"].setValue(14)
+    counts.boxes["contact_cell"].setValue(14)
+    assert "meets no one in person" in counts.cells["counts.contact_cell"].message_text()
+
+    press(Qt.Key.Key_D, CTRL)
+    editor = form.detainees.editor
+    type_text("01NS/0421/26")
+    editor.juvenile.setChecked(True)
+    assert "ticked juvenile" in counts.cells["counts.juveniles"].message_text()
+    assert form.tabs.tabText(1).startswith("&Counts (")
+
+
+def test_a_from_date_after_the_to_date_says_why_nothing_shows(qtbot, window):
+    page = window.visits
+    page.any_date.setChecked(False)
+    page.date_from.setDate(page.date_to.date().addDays(5))
+    assert page.date_hint.isVisible()
+    assert "“From” is after “To”" in page.date_hint.text()
+    page.date_from.setDate(page.date_to.date().addDays(-5))
+    assert not page.date_hint.isVisible()
+
+
+def test_the_review_screen_shows_the_report_as_printed_with_problems_marked(
+    qtbot, window, seed, reference
+):
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    report = make_visit(day=yesterday, custody_numbers=("01NS/0600/26",))
+    report.header.departure_time = dt.time(15, 0)
+    report.counts.in_custody = 1
+    report.counts.offered = 1
+    report.counts.accepted = 1
+    report.counts.contact_cell = 1
+    report.header.delay_reason = "Cell block busy."  # with no wait: a thing to check
+    seed([report])
+    window.visits.refresh()
+    qtbot.waitUntil(lambda: window.visits.model.rowCount() == 1)
+    with qtbot.waitSignal(window.form_opened):
+        window.open_visit(report.id)
+    form = window.form
+    assert not [p for p in form.problems if p.severity.value == "error"]
+    press(Qt.Key.Key_Return, CTRL)
+    dialog = form.dialog
+    from icv_app.ui.custody.submit_dialog import SubmitDialog
+
+    assert isinstance(dialog, SubmitDialog)
+    text = dialog.review.toPlainText()
+    assert form.reference_text() in text  # the reference, as on the PDF
+    assert "01NS/0600/26" in text and "Cell block busy." in text
+    assert "To check" in text  # the delay reason with no wait is marked
+    assert "Not recorded" in text  # empty fields are shown as such
+    from PySide6.QtWidgets import QLabel
+
+    notes = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "1 thing to check is marked in the report. You can still submit." in notes
+    dialog.reject()

@@ -175,6 +175,33 @@ def test_plain_http_to_another_computer_is_refused_in_the_dialog(  # type: ignor
     assert not dialog.allow_insecure.isVisible()
 
 
+def test_the_sign_in_dialog_grows_with_its_warnings_and_clips_nothing(  # type: ignore[no-untyped-def]
+    qtbot, sync: SyncController
+) -> None:
+    dialog = sync.sign_in()
+    qtbot.waitExposed(dialog)
+    height = dialog.height()
+    dialog.server_url.setText("http://icv.example.org")  # the http box appears
+    dialog.username.setText("vol.alpha")
+    dialog.password.setText(PASSWORD)
+    dialog.sign_in_button.click()  # and the error under the fields
+    assert dialog.allow_insecure.isVisible() and dialog.error.isVisible()
+    qtbot.waitUntil(lambda: dialog.height() > height)
+    for field in (dialog.server_url, dialog.username, dialog.password, dialog.device_name,
+                  dialog.allow_insecure, dialog.error):
+        assert field.height() >= field.minimumSizeHint().height(), field.accessibleName()
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
+
+
+def test_a_failed_sign_in_does_not_promise_that_sync_will_try_again() -> None:
+    from icv_app.sync.errors import NetworkError, ServerUnavailable
+    from icv_app.ui.sync.sign_in_dialog import sign_in_error_text
+
+    for error in (NetworkError(), ServerUnavailable()):
+        text = sign_in_error_text(error)
+        assert "try again" not in text and "sign in again" in text.lower()
+
+
 def test_a_new_visit_is_sent_by_sync_now(  # type: ignore[no-untyped-def]
     qtbot, sync: SyncController, scheme: Scheme, window: MainWindow
 ) -> None:

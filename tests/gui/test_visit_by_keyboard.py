@@ -54,17 +54,18 @@ def is_locked(widget: QWidget) -> bool:
 
 
 def test_volunteer_records_submits_and_amends_a_visit(qtbot, window, service, store):
-    # New visit: Ctrl+N opens a draft dated now, focus in the suite.
+    # New visit: Ctrl+N opens a draft dated now, focus in the suite; it is kept from the
+    # first thing typed.
     with qtbot.waitSignal(window.form_opened):
         press(Qt.Key.Key_N, CTRL)
     form = window.form
-    qtbot.waitUntil(lambda: form.autosaver.idle)
     visit_id = form.report.id
-    assert service.load(visit_id).status is VisitStatus.DRAFT
     header = form.header
     assert focused() is header.suite
 
     type_text("Canal")
+    qtbot.waitUntil(lambda: form.autosaver.idle)
+    assert service.load(visit_id).status is VisitStatus.DRAFT
     assert form.report.header.suite_id == "suite-canal-street"
     assert form.report.header.panel == "City panel"
     tab_to(header.arrival)

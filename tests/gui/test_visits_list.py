@@ -117,16 +117,27 @@ def test_a_deleted_draft_comes_back_with_undo(qtbot, visits, window, service):
     assert not window.undo_button.isVisible()
 
 
-def test_a_submitted_report_cannot_be_deleted(visits, window, monkeypatch):
+def test_a_submitted_report_cannot_be_deleted_and_del_says_why(visits, window, monkeypatch):
     asked: list[str] = []
     monkeypatch.setattr(window.service, "delete_draft", asked.append)
     page = window.visits
     page.select(visits[1].id)
-    assert not window.delete_action.isEnabled()
     page.table.setFocus()
     press(Qt.Key.Key_Delete)
-    window.delete_selected()
     assert asked == []
+    assert visits[1].id in shown_ids(window)
+    message = window.statusBar().currentMessage()
+    assert "submitted report cannot be deleted" in message and "amendment" in message
+
+
+def test_an_untouched_new_visit_leaves_no_draft(qtbot, window, service):
+    for _ in range(3):
+        with qtbot.waitSignal(window.form_opened):
+            press(Qt.Key.Key_N, CTRL)
+        press(Qt.Key.Key_W, CTRL)
+    assert shown_ids(window) == []
+    assert service.count() == 0
+    assert "No visits yet" in window.visits.empty_label.text()
 
 
 def test_new_visit_is_listed_when_going_back(qtbot, window, service):

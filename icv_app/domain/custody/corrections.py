@@ -22,12 +22,16 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from icv_app.domain.custody.custody_number import looks_personal, normalise
 from icv_app.domain.custody.visit import Amendment, VisitReport
 
 _PIECE = re.compile(r"^([a-z_][a-z0-9_]*)(?:\[(\d+)\])?$")
 # Fields that are not the visit's facts (or not one value): not corrected in place.
 _NOT_AMENDABLE = {"id", "status", "confirmed_by", "created_at", "submitted_at", "reopened",
                   "header.visitors", "detainees", "issues", "detainee_id", "visitor_id"}
+# The record's own parts: nothing in them is corrected (a list of visit facts such as
+# ``detainees`` is not one value, but each detainee's fields are).
+_RECORD = {"id", "status", "confirmed_by", "created_at", "submitted_at", "reopened"}
 
 
 class PathError(ValueError):
@@ -146,10 +150,54 @@ def _set(container: Any, key: Any, value: Any) -> None:
         setattr(container, key, value)
 
 
-def is_amendable(path: str) -> bool:
+def _listed(path: str) -> bool:
+    """Not one of the fields that are no visit fact (ids, status, the lists themselves)."""
     generic = re.sub(r"\[\d+\]", "", path)
     last = generic.rsplit(".", 1)[-1]
-    return generic not in _NOT_AMENDABLE and last not in _NOT_AMENDABLE and generic != ""
+    return (generic != "" and generic not in _NOT_AMENDABLE and last not in _NOT_AMENDABLE
+            and generic.split(".", 1)[0] not in _RECORD)
+
+
+def declared_type(path: str) -> Any:
+    """The type a report declares at ``path`` (any report: list positions are not looked
+    up); PathError when a report has no such field."""
+    tp: Any = VisitReport
+    for piece in path.split("."):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            match = _PIECE.match(piece)
+            names = {f.name for f in dataclasses.fields(tp)}
+            if not match or match.group(1) not in names:
+                raise PathError(f"{path}: no field {piece!r}")
+            tp = _hints(tp)[match.group(1)]
+            if match.group(2) is not None:
+                if typing.get_origin(tp) is not list:
+                    raise PathError(f"{path}: {match.group(1)} is not a list")
+                tp = typing.get_args(tp)[0]
+        elif typing.get_origin(tp) is dict:
+            key_type, tp = typing.get_args(tp)
+            _map_key(key_type, piece)
+        else:
+            raise PathError(f"{path}: {piece!r} is inside a single value")
+    return tp
+
+
+def _single_value(tp: Any) -> bool:
+    """A value a correction can hold as text: not a section, list or map of the report."""
+    inner, _optional = _unwrap_optional(tp)
+    if inner in (str, int, bool, dt.date, dt.time):
+        return True
+    return isinstance(inner, type) and issubclass(inner, Enum)
+
+
+def is_amendable(path: str) -> bool:
+    """May an amendment correct this field in place: one value that is a fact of the
+    visit (not a whole section such as ``header``, not an id or the report's status)."""
+    if not _listed(path):
+        return False
+    try:
+        return _single_value(declared_type(path))
+    except PathError:
+        return False
 
 
 # Values as text ----------------------------------------------------------------------------
@@ -205,6 +253,18 @@ def parse_value(text: str, tp: Any) -> Any:
     return text
 
 
+def _parse_at(path: str, text: str, tp: Any) -> Any:
+    """``parse_value``, and a corrected custody number held to the same promise as the
+    form's: never a name, date of birth or address (stored normalised)."""
+    value = parse_value(text, tp)
+    if path.rsplit(".", 1)[-1] == "custody_number" and isinstance(value, str):
+        personal = looks_personal(value)
+        if personal:
+            raise ValueError(personal)
+        value = normalise(value)
+    return value
+
+
 def current_text(report: VisitReport, path: str) -> str:
     """The field's value as the report shows it (raises PathError)."""
     probe = copy.deepcopy(report)  # resolving may create an empty map entry
@@ -214,11 +274,14 @@ def current_text(report: VisitReport, path: str) -> str:
 
 def check_correction(report: VisitReport, path: str, new_value: str) -> str:
     """Why this correction cannot be made ("" when it can)."""
-    if not is_amendable(path):
+    if not _listed(path):
         return "This field cannot be corrected in place; describe the correction in words."
     try:
+        if not _single_value(declared_type(path)):
+            return ("This is a part of the report, not one field: choose the field in it "
+                    "to correct.")
         _container, _key, tp = resolve(copy.deepcopy(report), path)
-        parse_value(new_value, tp)
+        _parse_at(path, new_value, tp)
     except PathError:
         return "The report has no such field."
     except ValueError as exc:
@@ -239,8 +302,10 @@ def apply_corrections(
             free.append(amendment)
             continue
         try:
+            # Read on a copy first: a value refused leaves no empty entry made by the walk.
+            _c, _k, tp = resolve(copy.deepcopy(corrected), path)
+            value = _parse_at(path, amendment.new_value, tp)
             container, key, tp = resolve(corrected, path)
-            value = parse_value(amendment.new_value, tp)
         except ValueError:
             free.append(amendment)  # a field this version cannot place: shown in words
             continue
@@ -258,15 +323,18 @@ def amendable_paths(report: VisitReport) -> Iterable[str]:
     def walk(obj: Any, prefix: str) -> Iterable[str]:
         for f in dataclasses.fields(obj):
             path = f"{prefix}.{f.name}" if prefix else f.name
-            if not is_amendable(path):
-                continue
             value = getattr(obj, f.name)
-            tp = _hints(type(obj))[f.name]
             if isinstance(value, list):
-                for i, item in enumerate(value):
-                    if dataclasses.is_dataclass(item):
-                        yield from walk(item, f"{path}[{i}]")
-            elif isinstance(value, dict):
+                # Not one value itself; each item's fields may be (a detainee's raised).
+                if path not in _RECORD:
+                    for i, item in enumerate(value):
+                        if dataclasses.is_dataclass(item):
+                            yield from walk(item, f"{path}[{i}]")
+                continue
+            if not _listed(path):
+                continue
+            tp = _hints(type(obj))[f.name]
+            if isinstance(value, dict):
                 key_type, value_type = typing.get_args(tp)
                 keys = list(key_type) if isinstance(key_type, type) and issubclass(
                     key_type, Enum) else list(value)

@@ -69,7 +69,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     if not pattern or len(pattern) > MAX_PATTERN_CHARS:
         raise ValueError(f"A custody number pattern has 1 to {MAX_PATTERN_CHARS} characters.")
     try:
-        return re.compile(pattern)
+        # ASCII: \d is 0-9 only, so a look-alike digit from another script never passes.
+        return re.compile(pattern, re.ASCII)
     except re.error as exc:
         raise ValueError(f"The custody number pattern is not a valid expression: {exc}.") from exc
 

@@ -13,6 +13,7 @@ import random
 from collections.abc import Iterator
 
 from icv_app.domain.custody.reference import ReferenceData
+from icv_app.domain.custody.validation import LATE_REPORT_DAYS
 from icv_app.domain.custody.visit import (
     ConditionCheck,
     ConditionItem,
@@ -164,7 +165,7 @@ def generate_visit(
         h.departure_time, h.departure_next_day = _add_minutes(
             h.arrival_time, h.delay_minutes + 2
         )
-        _finish(report, rng)
+        _finish(report, rng, today)
         return report
     if roll < 0.15:
         h.delay_minutes = rng.randint(5, 30)
@@ -238,16 +239,22 @@ def generate_visit(
     h.departure_time, h.departure_next_day = _add_minutes(
         h.arrival_time, admitted_after + 20 + 12 * met + rng.randint(0, 40)
     )
-    _finish(report, rng)
+    _finish(report, rng, today)
     return report
 
 
-def _finish(report: VisitReport, rng: random.Random) -> None:
-    """Most demo reports are submitted (confirmed by their visitors); a few are drafts."""
-    if rng.random() < 0.9:
+def _finish(report: VisitReport, rng: random.Random, today: dt.date) -> None:
+    """Most demo reports are submitted (confirmed by their visitors); a few are drafts,
+    of visits in the last fortnight (a draft left for months is a thing to check)."""
+    assert report.header.visit_date is not None
+    if rng.random() >= 0.9:
+        age = (today - report.header.visit_date).days
+        if age > LATE_REPORT_DAYS:
+            # Moved without drawing from ``rng``: every other report stays as it was.
+            report.header.visit_date = today - dt.timedelta(days=1 + age % LATE_REPORT_DAYS)
+    else:
         report.status = VisitStatus.SUBMITTED
         report.confirmed_by = [v.visitor_id for v in report.header.visitors]
-        assert report.header.visit_date is not None
         day = report.header.visit_date + dt.timedelta(
             days=1 if report.header.departure_next_day else 0
         )

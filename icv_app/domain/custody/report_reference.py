@@ -11,6 +11,7 @@ random id make a clash between two reports of one scheme's year a one-in-a-milli
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -18,11 +19,14 @@ _BITS = 40
 
 
 def id_code(record_id: str) -> str:
-    """Eight characters from the first 40 bits of a UUID (``7K3QF2M9``)."""
+    """Eight characters from the first 40 bits of a UUID (``7K3QF2M9``); an id that is
+    not a UUID gives the first 40 bits of its SHA-256 (all of it counts, so ``visit-1``
+    and ``visit-2`` differ)."""
     try:
         value = uuid.UUID(record_id).int >> (128 - _BITS)
     except ValueError:
-        value = int.from_bytes(record_id.encode("utf-8")[:5].ljust(5, b"\0"), "big")
+        digest = hashlib.sha256(record_id.encode("utf-8")).digest()
+        value = int.from_bytes(digest[: _BITS // 8], "big")
     chars = []
     for _ in range(_BITS // 5):
         chars.append(_CROCKFORD[value & 31])

@@ -44,22 +44,32 @@ def to_local(moment: dt.datetime, zone_name: str = DEFAULT_TIME_ZONE) -> dt.date
 
 def zone_abbreviation(when: dt.datetime, zone_name: str = DEFAULT_TIME_ZONE) -> str:
     """``GMT`` or ``BST`` (or the zone's own) for a wall-clock time in the zone."""
-    aware = when.replace(tzinfo=zone(zone_name)) if when.tzinfo is None else when
+    tz = zone(zone_name)
+    # An aware moment (a UTC stamp) is named as the scheme's clock shows it, not "UTC".
+    aware = when.replace(tzinfo=tz) if when.tzinfo is None else when.astimezone(tz)
     return aware.tzname() or zone_name
 
 
 @dataclass(frozen=True)
 class VisitTimes:
-    """The visit's moments as naive local datetimes (None where not recorded)."""
+    """The visit's moments as naive local datetimes (None where not recorded), on the
+    wall clock of ``zone_name``."""
 
     arrival: dt.datetime | None
     admitted: dt.datetime | None
     departure: dt.datetime | None
+    zone_name: str = DEFAULT_TIME_ZONE
 
     def minutes(self, start: dt.datetime | None, end: dt.datetime | None) -> int | None:
+        """Minutes from ``start`` to ``end`` as they passed: on the night the clocks
+        change, 00:50 to 02:05 by the wall clock is 15 minutes in spring (01:00 became
+        02:00), not 75."""
         if start is None or end is None:
             return None
-        return int((end - start).total_seconds() // 60)
+        tz = zone(self.zone_name)
+        real = end.replace(tzinfo=tz).astimezone(dt.UTC) - start.replace(
+            tzinfo=tz).astimezone(dt.UTC)
+        return int(real.total_seconds() // 60)
 
     @property
     def duration_minutes(self) -> int | None:
@@ -78,9 +88,11 @@ def _at(date: dt.date | None, time: dt.time | None, next_day: bool) -> dt.dateti
     return dt.datetime.combine(date + dt.timedelta(days=1 if next_day else 0), time)
 
 
-def visit_times(header: Header) -> VisitTimes:
+def visit_times(header: Header, zone_name: str = DEFAULT_TIME_ZONE) -> VisitTimes:
+    """The header's times as moments, in the scheme's zone ``zone_name``."""
     return VisitTimes(
         arrival=_at(header.visit_date, header.arrival_time, False),
         admitted=_at(header.visit_date, header.admitted_time, header.admitted_next_day),
         departure=_at(header.visit_date, header.departure_time, header.departure_next_day),
+        zone_name=zone_name,
     )

@@ -25,8 +25,9 @@ from icv_app.domain.custody.custody_number import (
     DEFAULT_PATTERN,
     check_custody_number,
     looks_personal,
+    normalise,
 )
-from icv_app.domain.custody.times import visit_times
+from icv_app.domain.custody.times import DEFAULT_TIME_ZONE, VisitTimes, to_local, visit_times
 from icv_app.domain.custody.visit import (
     ConditionState,
     Gender,
@@ -73,6 +74,14 @@ class Context:
     now: dt.datetime | None = None
     custody_number_pattern: str | None = DEFAULT_PATTERN
     reference: ReferenceData | None = None
+
+    @property
+    def time_zone(self) -> str:
+        """The scheme's zone: the report's times are on its wall clock."""
+        return self.reference.time_zone if self.reference is not None else DEFAULT_TIME_ZONE
+
+    def times(self, report: VisitReport) -> VisitTimes:
+        return visit_times(report.header, self.time_zone)
 
 
 # Long visits and late reports are unusual enough to ask about.
@@ -135,9 +144,9 @@ def _required(report: VisitReport, _c: Context) -> list[Problem]:
 NEXT_DAY_HINT = " If it was after midnight, tick “next day”."
 
 
-def _times_in_order(report: VisitReport, _c: Context) -> list[Problem]:
+def _times_in_order(report: VisitReport, c: Context) -> list[Problem]:
     h = report.header
-    t = visit_times(h)
+    t = c.times(report)
     out: list[Problem] = []
     if t.arrival and t.admitted and t.admitted < t.arrival:
         out.append(Problem("header.admitted_time", "Time admitted is before the arrival time."
@@ -169,7 +178,7 @@ def _not_in_the_future(report: VisitReport, c: Context) -> list[Problem]:
     if c.now is None:
         return []
     h = report.header
-    t = visit_times(h)
+    t = c.times(report)
     out: list[Problem] = []
     if h.visit_date and h.visit_date > c.now.date():
         out.append(Problem("header.visit_date", "The date of the visit is still to come."))
@@ -182,16 +191,33 @@ def _not_in_the_future(report: VisitReport, c: Context) -> list[Problem]:
         if moment is not None and moment > c.now:
             out.append(Problem(path, f"The {label} time is later than now "
                                f"({c.now:%H:%M}): a report records a visit that has happened."))
-    if h.visit_date and (c.now.date() - h.visit_date).days > LATE_REPORT_DAYS:
-        days = (c.now.date() - h.visit_date).days
-        out.append(Problem("header.visit_date", f"This visit was {days} days ago: check the "
-                           "date (reports are normally written on the day).", W))
     if h.tact_copy_sent and h.tact_copy_sent > c.now.date():
         out.append(Problem("header.tact_copy_sent", "This date is still to come."))
     return out
 
 
-def _delay(report: VisitReport, _c: Context) -> list[Problem]:
+def _late_report(report: VisitReport, c: Context) -> list[Problem]:
+    """A report written long after the visit: measured to when it was submitted (a report
+    submitted on the day is not late however old it is now), else to now."""
+    h = report.header
+    if h.visit_date is None:
+        return []
+    if report.submitted_at is not None:
+        written = to_local(report.submitted_at, c.time_zone).date()
+    elif c.now is not None:
+        written = c.now.date()
+    else:
+        return []
+    days = (written - h.visit_date).days
+    if days <= LATE_REPORT_DAYS:
+        return []
+    when = (f"This report was submitted {days} days after the visit"
+            if report.submitted_at is not None else f"This visit was {days} days ago")
+    return [Problem("header.visit_date", f"{when}: check the date (reports are normally "
+                    "written on the day).", W)]
+
+
+def _delay(report: VisitReport, c: Context) -> list[Problem]:
     h = report.header
     out: list[Problem] = []
     if h.delay_minutes < 0:
@@ -203,19 +229,29 @@ def _delay(report: VisitReport, _c: Context) -> list[Problem]:
         if not h.delay_authorised_by.strip():
             out.append(Problem("header.delay_authorised_by",
                                "Say who authorised the delay (an inspector or above)."))
-    elif h.delay_reason.strip() or h.delay_authorised_by.strip():
-        out.append(Problem("header.delay_minutes", "A reason for a delay is recorded but the "
+    elif h.delay_minutes == 0 and (h.delay_reason.strip() or h.delay_authorised_by.strip()):
+        # What was typed is never dropped in silence: it is marked, to be kept or cleared.
+        typed = [path for path, text in (("header.delay_reason", h.delay_reason),
+                                         ("header.delay_authorised_by", h.delay_authorised_by))
+                 if text.strip()]
+        what = ("A reason for a delay" if h.delay_reason.strip()
+                else "Who authorised a delay")
+        out.append(Problem("header.delay_minutes", f"{what} is recorded but the "
                            "wait is 0 minutes: enter how long you were kept waiting, or clear "
-                           "the reason.", W, related=("header.delay_reason",)))
-    t = visit_times(h)
+                           f"the {'reason' if h.delay_reason.strip() else 'name'}.", W,
+                           related=tuple(typed)))
+    t = c.times(report)
     gap = t.minutes(t.arrival, t.admitted)
-    wait = max(h.delay_minutes, 0)
+    wait = h.delay_minutes
     # Nobody waits longer than the time between arriving and being admitted; a gap much
-    # longer than the wait recorded is a wait nobody wrote down (or a mistyped time).
-    if gap is not None and gap >= 0 and (wait > gap or gap - wait > DELAY_TOLERANCE_MINUTES):
+    # longer than the wait recorded is a wait nobody wrote down (or a mistyped time). A
+    # negative wait is an error above, not compared.
+    if (gap is not None and gap >= 0 and wait >= 0
+            and (wait > gap or gap - wait > DELAY_TOLERANCE_MINUTES)):
+        waited = f"Kept waiting {plural(wait, 'minute')}" if wait else "No wait is recorded"
         out.append(Problem(
             "header.delay_minutes",
-            f"Kept waiting {plural(h.delay_minutes, 'minute')}, but arrival at "
+            f"{waited}, but arrival at "
             f"{h.arrival_time:%H:%M} to admission at {h.admitted_time:%H:%M} is "
             f"{plural(gap, 'minute')}: check the wait and the times.", W,
             related=("header.arrival_time", "header.admitted_time")))
@@ -282,12 +318,18 @@ _COUNT_LABELS = {
 }
 
 
+_CONTACT_PLACES = ("contact_cell", "contact_hatch", "contact_interview_room")
+
+
 def _counts(report: VisitReport, _ctx: Context) -> list[Problem]:
     c = report.counts
     out: list[Problem] = []
-    for name in _COUNT_LABELS:
+    for name in (*_COUNT_LABELS, *_CONTACT_PLACES):
         if getattr(c, name) < 0:
             out.append(Problem(f"counts.{name}", "A count cannot be negative."))
+    if out:
+        # A negative count is the one wrong; sums with it in would mark the others.
+        return out
     total = c.in_custody
     # A count that on its own is more than those in custody is the one marked.
     single = [n for n in ("juveniles", "male", "female", "offered", "accepted", "declined",
@@ -301,12 +343,20 @@ def _counts(report: VisitReport, _ctx: Context) -> list[Problem]:
                            f"more than the {total} in custody.",
                            related=("counts.female", "counts.in_custody")))
     parts = [n for n in ("accepted", "declined", "observed", "not_offered") if getattr(c, n)]
+    # Those offered, observed only and not offered are each of those in custody once.
+    seen = [n for n in ("offered", "observed", "not_offered") if getattr(c, n)]
+    seen_total = c.offered + c.observed + c.not_offered
     if c.accounted_for > total and not set(parts) & set(single):
         out.append(Problem(f"counts.{parts[0]}",
                            "Accepted + declined + observed + not offered "
                            f"({c.accounted_for}) is more than the {total} in custody.",
                            related=(*(f"counts.{n}" for n in parts[1:]), "counts.in_custody")))
-    if c.accepted + c.declined > c.offered:
+    elif seen_total > total and not set(seen) & set(single):
+        out.append(Problem(f"counts.{seen[0]}",
+                           f"Offered + observed + not offered ({seen_total}) is more than "
+                           f"the {total} in custody.",
+                           related=(*(f"counts.{n}" for n in seen[1:]), "counts.in_custody")))
+    if c.accepted + c.declined > c.offered and not {"accepted", "declined"} & set(single):
         if c.accepted > c.offered:
             out.append(Problem("counts.accepted", f"Accepted ({c.accepted}) is more than the "
                                f"{c.offered} offered a visit.", related=("counts.offered",)))
@@ -326,8 +376,7 @@ def _counts(report: VisitReport, _ctx: Context) -> list[Problem]:
                            related=("counts.not_offered",)))
     contact = c.contact_cell + c.contact_hatch + c.contact_interview_room
     if contact > c.accepted:
-        places = [p for p in ("contact_cell", "contact_hatch", "contact_interview_room")
-                  if getattr(c, p)]
+        places = [p for p in _CONTACT_PLACES if getattr(c, p)]
         out.append(Problem(f"counts.{places[0]}", f"The places of contact add up to {contact} "
                            f"but {c.accepted} accepted and spoke to you.",
                            related=(*(f"counts.{p}" for p in places[1:]), "counts.accepted")))
@@ -339,28 +388,29 @@ def _counts_against_detainees(report: VisitReport, _c: Context) -> list[Problem]
     met = report.detainees
     out: list[Problem] = []
     completed = report.header.outcome is VisitOutcome.COMPLETED
-    if len(met) > c.in_custody:
+    # A negative count is an error of its own (_counts), not compared with those met.
+    if met and len(met) > c.in_custody >= 0:
         out.append(Problem("counts.in_custody", f"{plural(len(met), 'detainee')} "
                            f"{'is' if len(met) == 1 else 'are'} recorded but "
                            f"{c.in_custody} {'was' if c.in_custody == 1 else 'were'} "
                            "in custody."))
-    elif len(met) > c.accepted and completed:
+    elif met and len(met) > c.accepted >= 0 and completed:
         accepted = "no one" if c.accepted == 0 else f"only {c.accepted}"
         out.append(Problem("counts.accepted", f"{plural(len(met), 'detainee')} "
                            f"{'is' if len(met) == 1 else 'are'} recorded but {accepted} "
                            "accepted a visit.", W))
     juveniles = sum(d.juvenile for d in met)
-    if juveniles > c.juveniles:
+    if juveniles > c.juveniles >= 0:
         out.append(Problem("counts.juveniles", f"{plural(juveniles, 'detainee')} met "
                            f"{'is' if juveniles == 1 else 'are'} ticked juvenile, but "
                            f"Juveniles in custody is {c.juveniles}."))
     for gender, name in ((Gender.MALE, "male"), (Gender.FEMALE, "female")):
         n = sum(d.gender is gender for d in met)
-        if n > getattr(c, name):
+        if n > getattr(c, name) >= 0:
             out.append(Problem(f"counts.{name}", f"{plural(n, 'detainee')} met "
                                f"{'is' if n == 1 else 'are'} recorded as {name}, but "
                                f"{name.capitalize()} in custody is {getattr(c, name)}.", W))
-    if completed and c.accepted and not met:
+    if completed and c.accepted > 0 and not met:
         out.append(Problem("detainees", f"{c.accepted} accepted a visit but no detainee is "
                            "recorded: add the detainees you spoke to.", W,
                            related=("counts.accepted",)))
@@ -395,13 +445,15 @@ def _detainees(report: VisitReport, ctx: Context) -> list[Problem]:
                 message = looks_personal(number)
             else:
                 message = check_custody_number(number, ctx.custody_number_pattern).message
+            # Compared as stored: "01ns / 0421/26" is "01NS/0421/26".
+            key = normalise(number)
             if message:
                 out.append(Problem(f"{path}.custody_number", message))
-            elif number.upper() in seen:
+            elif key in seen:
                 out.append(Problem(f"{path}.custody_number", f"Custody number {number} is "
-                                   f"already recorded for detainee {seen[number.upper()] + 1}."))
+                                   f"already recorded for detainee {seen[key] + 1}."))
             else:
-                seen[number.upper()] = i
+                seen[key] = i
         if d.record_checked and d.consent_record_check is not True:
             out.append(Problem(f"{path}.record_checked", "The custody record may only be "
                                "checked with the detainee's consent."))
@@ -456,6 +508,6 @@ def _issues(report: VisitReport, _c: Context) -> list[Problem]:
 
 Rule = Callable[[VisitReport, Context], list[Problem]]
 RULES: tuple[Rule, ...] = (
-    _required, _times_in_order, _not_in_the_future, _delay, _visitors, _remote,
+    _required, _times_in_order, _not_in_the_future, _late_report, _delay, _visitors, _remote,
     _counts, _counts_against_detainees, _detainees, _conditions, _issues,
 )

@@ -32,6 +32,7 @@ from icv_app.reports.outline import (
     Text,
     Tone,
     Value,
+    change_note,
 )
 
 __all__ = ["render_review_html"]
@@ -155,9 +156,7 @@ class _Html:
         elif v.muted:
             html = _colour(html, MUTED)
         for c in v.changes:
-            html += _colour(_small(
-                f" \u2014 corrected from {_text(c.original)} on {_text(c.date)}: "
-                f"{_text(c.reason)} (amendment {c.number})"), CORRECTED)
+            html += _colour(_small(" \u2014 " + _text(change_note(c, v.path))), CORRECTED)
         return html
 
     def flag_lines(self, flags: tuple[Flag, ...]) -> str:

@@ -77,7 +77,7 @@ from icv_app.reports.outline import (
     Value,
 )
 
-__all__ = ["build_visit_outline", "key_label", "label", "visit_reference"]
+__all__ = ["build_visit_outline", "key_label", "label", "short_reference", "visit_reference"]
 
 # Where a problem about a field goes when no value shows it: the section of its prefix.
 _SECTION_OF = (
@@ -108,11 +108,24 @@ def _short_name(path: str) -> str:
     return " \u203a ".join(pieces[-2:]) if len(pieces) > 2 else pieces[-1]
 
 
+def _is_text(path: str) -> bool:
+    """Whether the field at ``path`` is free text (its values are quoted in a note)."""
+    info = VISIT.field(path)
+    return info is not None and info.type == "text"
+
+
 def visit_reference(report: VisitReport, reference: ReferenceData) -> str:
     """The report's short reference: from its id, the visit's date (or, with none yet,
     the day it was made, in the scheme's zone) and the scheme's prefix."""
-    when = report.header.visit_date or local_date(report.created_at, reference.time_zone)
-    return report_reference(report.id, when, reference.reference_prefix)
+    return short_reference(report.id, report.header.visit_date, report.created_at, reference)
+
+
+def short_reference(record_id: str, visit_date: dt.date | None, created_at: dt.datetime,
+                    reference: ReferenceData) -> str:
+    """:func:`visit_reference` from a report's id, visit date and moment of making alone
+    (what a list of reports holds)."""
+    when = visit_date or local_date(created_at, reference.time_zone)
+    return report_reference(record_id, when, reference.reference_prefix)
 
 
 def build_visit_outline(
@@ -130,7 +143,13 @@ def build_visit_outline(
             raise ValueError(
                 f"Amendment {amendment.id} is to report {amendment.visit_id}, not {report.id}."
             )
-    corrected = apply_corrections(report, amendments)
+    if any(a.field_path for a in amendments):
+        corrected = apply_corrections(report, amendments)
+    else:
+        # Nothing to apply: the report as it is (the outline only reads it), without the
+        # deep copy applying corrections makes.
+        free = sorted(amendments, key=lambda a: a.created_at)
+        corrected = CorrectedReport(report, {}, free)
     return _Builder(corrected, amendments, reference, problems).outline()
 
 
@@ -186,6 +205,7 @@ class _Builder:
                 number=self.numbers[c.amendment.id],
                 path=c.path,
                 field=_short_name(c.path),
+                quoted=_is_text(c.path),
             )
             for c in found
         )
@@ -234,7 +254,9 @@ class _Builder:
             Section("conditions", "Conditions of the suite", self.conditions()),
             Section("issues", f"Issues raised ({len(r.issues)})", self.issues()),
         ]
-        if r.is_submitted or self.amendments:
+        # A submitted report with no amendment says so in its banner, not in an empty
+        # section of its own.
+        if self.amendments:
             sections.append(
                 Section("amendments", f"Amendments after submission ({len(self.amendments)})",
                         self.amendment_blocks())
@@ -296,7 +318,8 @@ class _Builder:
                 f"confirmed by {and_list(names)}" if names else "no confirmation recorded"
             ),
         )
-        note = "After submission this report is not edited; corrections are amendments."
+        note = ("After submission this report is not edited; corrections are amendments. "
+                "No amendment has been made.")
         if self.amendments:
             n = len(self.amendments)
             note = (
@@ -332,7 +355,11 @@ class _Builder:
         ]
         tact_paths = ("header.tact", "header.tact_copy_sent", "header.tact_recordings_viewed",
                       "header.tact_access_denied_by")
-        if h.tact or self.notable(*tact_paths):
+        # Anything recorded about TACT shows, even with the box unticked: nothing typed is
+        # left out because another field is empty.
+        recorded = (h.tact_copy_sent is not None or h.tact_recordings_viewed
+                    or h.tact_access_denied_by.strip())
+        if h.tact or recorded or self.notable(*tact_paths):
             rows += self.tact_rows()
         return Card(tuple(rows), key="visit")
 
@@ -386,14 +413,15 @@ class _Builder:
         if h.delay_minutes > 0:
             return [minutes, " before admission, authorised by ", authoriser_part,
                     "\nReason: ", reason_part]
-        return [minutes, " (0 minutes)\nReason: ", reason_part,
+        minutes = dataclasses.replace(minutes, text=plural(h.delay_minutes, "minute"))
+        return [minutes, " before admission\nReason: ", reason_part,
                 "\nAuthorised by: ", authoriser_part]
 
     def visitors(self) -> list[Part]:
         parts: list[Part] = []
         for i, v in enumerate(self.report.header.visitors):
             if parts:
-                parts.append("\n")
+                parts.append("; ")
             parts += [
                 self.val(self.reference.visitor_name(v.visitor_id),
                          f"header.visitors[{i}].visitor_id"),
@@ -641,7 +669,7 @@ class _Builder:
                                 "No note recorded" if bad else "\u2013"),),
                 )))
             if bare:
-                rows.append(GridRow(("; ".join(key_label("conditions", i) for i in bare),),))
+                rows.append(GridRow((("; ".join(key_label("conditions", i) for i in bare),),)))
         return (Grid((), tuple(rows), key="conditions"),)
 
     # issues ------------------------------------------------------------------------------
@@ -715,5 +743,7 @@ class _Builder:
             return [self.val(field), ": corrected value ",
                     self.val(a.new_value, typed=True, empty=not a.new_value.strip()),
                     self.val(" (not shown in place: the report has no such field)", muted=True)]
-        return [self.val(field), ": from ", self.val(applied.original, typed=True),
-                " to ", self.val(applied.corrected, typed=True, strong=True)]
+        # Free text is quoted, so a sentence corrected reads as one.
+        q, end = ("\u201c", "\u201d") if _is_text(a.field_path) else ("", "")
+        return [self.val(field), f": from {q}", self.val(applied.original, typed=True),
+                f"{end} to {q}", self.val(applied.corrected, typed=True, strong=True), end]

@@ -39,7 +39,7 @@ __all__ = ["ITEM_WIDTH", "render_outline_pdf", "render_visit_pdf", "state_width"
            "write_visit_pdf"]
 
 ITEM_WIDTH = 60 * mm  # conditions table: item, state (as wide as its longest), note
-ANSWER_WIDTH = 24 * mm  # rights and entitlements: told, wanted, received
+ANSWER_WIDTH = 22 * mm  # rights and entitlements: told, wanted, received
 
 
 @functools.cache

@@ -143,14 +143,14 @@ class VisitService:
         return visit_store.count_visits(self.store.reader)
 
     # Writes ------------------------------------------------------------------------
-    def new_visit(
+    def blank_visit(
         self,
         suite_id: str = "",
         visitor_ids: tuple[str, ...] = (),
         now: dt.datetime | None = None,
-    ) -> tuple[VisitReport, Future[SaveOutcome]]:
-        """A new draft dated now (the scheme's wall clock), saved at once so it is never
-        lost."""
+    ) -> VisitReport:
+        """A new draft dated now (the scheme's wall clock), not saved yet: the form saves
+        it at the first edit, so a new visit left untouched leaves nothing behind."""
         now = now or self.local_now()
         report = VisitReport()
         report.header.suite_id = suite_id
@@ -160,6 +160,17 @@ class VisitService:
         suite = self.reference.suite(suite_id)
         if suite:
             report.header.panel = suite.panel
+        return report
+
+    def new_visit(
+        self,
+        suite_id: str = "",
+        visitor_ids: tuple[str, ...] = (),
+        now: dt.datetime | None = None,
+    ) -> tuple[VisitReport, Future[SaveOutcome]]:
+        """A new draft dated now, saved at once (for scripts and the demo: what they
+        pass in is already a change worth keeping)."""
+        report = self.blank_visit(suite_id, visitor_ids, now)
         return report, self.autosave(report)
 
     def autosave(self, report: VisitReport) -> Future[SaveOutcome]:

@@ -31,6 +31,9 @@ class VisitSummary(NamedTuple):
     issue_count: int
     amendment_count: int
     updated_at: str
+    # When the report was made (UTC, ISO): its short reference's year when it has no
+    # visit date yet.
+    created_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def list_visits(
         params.append(f"%{term}%")
     sql = (
         "SELECT v.id, v.suite_id, v.visit_date, v.arrival_time, v.status, v.detainee_count, "
-        "v.issue_count, coalesce(a.n, 0), v.updated_at FROM visits v LEFT JOIN "
+        "v.issue_count, coalesce(a.n, 0), v.updated_at, v.created_at FROM visits v LEFT JOIN "
         "(SELECT visit_id, count(*) AS n FROM amendments WHERE deleted = 0 GROUP BY visit_id)"
         " a ON a.visit_id = v.id WHERE "
         + " AND ".join(clauses)
@@ -83,7 +86,7 @@ def list_visits(
         sql += f" LIMIT {int(limit)}"
     status = {s.value: s for s in VisitStatus}
     return [
-        VisitSummary(r[0], r[1], r[2], r[3], status[r[4]], r[5], r[6], r[7], r[8])
+        VisitSummary(r[0], r[1], r[2], r[3], status[r[4]], r[5], r[6], r[7], r[8], r[9])
         for r in db.execute(sql, params).fetchall()
     ]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 
 from icv_app.domain.custody.reference import ReferenceData
-from icv_app.domain.custody.report_reference import report_reference
 from icv_app.domain.custody.visit import VisitReport
+from icv_app.reports.custody.visit_outline import visit_reference
 from icv_app.ui.custody.amendments_panel import local_time
 
 
@@ -19,9 +19,7 @@ def banner_text(report: VisitReport, reference: ReferenceData) -> str:
     suite = reference.suite_name(r.header.suite_id) if r.header.suite_id else ""
     date = r.header.visit_date.strftime("%a %d %b %Y") if r.header.visit_date else ""
     what = " — ".join(p for p in (suite, date) if p) or "New visit"
-    ref = report_reference(
-        r.id, r.header.visit_date or r.created_at.date(), reference.reference_prefix
-    )
+    ref = visit_reference(r, reference)  # as the PDF prints it
     what = f"{ref} · {what}"
     if r.is_submitted:
         zone = reference.time_zone

@@ -7,12 +7,13 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 from icv_app.domain.custody.visit import Counts, NotOfferedReason
 from icv_app.ui.shared.field_cell import FieldCell
 from icv_app.ui.shared.form_section import FormSection, new_form_layout, scrolling
+from icv_app.ui.shared.input_widgets import NumberBox
 
 MAX_COUNT = 999
 
 
 def count_box() -> QSpinBox:
-    box = QSpinBox()
+    box = NumberBox()
     box.setRange(0, MAX_COUNT)
     box.setMaximumWidth(90)
     return box

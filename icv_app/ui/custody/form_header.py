@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -17,7 +16,13 @@ from icv_app.domain.custody.reference import ReferenceData
 from icv_app.domain.custody.visit import Header, VisitMode, VisitOutcome, VisitReport
 from icv_app.ui.custody.visitors_editor import VisitorsEditor
 from icv_app.ui.shared.form_section import FormSection, new_form_layout, scrolling
-from icv_app.ui.shared.input_widgets import ChoiceCombo, EnumCombo, OptionalDateEdit, TimeField
+from icv_app.ui.shared.input_widgets import (
+    ChoiceCombo,
+    EnumCombo,
+    NumberBox,
+    OptionalDateEdit,
+    TimeField,
+)
 
 
 class HeaderSection(FormSection):
@@ -74,7 +79,7 @@ class HeaderSection(FormSection):
         delay = QGroupBox("Delay before admission")
         form = new_form_layout()
         delay.setLayout(form)
-        self.delay_minutes = QSpinBox()
+        self.delay_minutes = NumberBox()
         self.delay_minutes.setRange(0, 24 * 60)
         self.delay_minutes.setSuffix(" min")
         self.delay_minutes.setMaximumWidth(110)

@@ -62,7 +62,10 @@ class ProblemsPanel(QWidget):
             self.summary.setText(", ".join(parts) + ". Press Enter on one to go to it.")
         self.list.clear()
         for p in problems:
-            item = QListWidgetItem(f"{where(p.field)}: {p.message}")
+            # Said in words as well as in colour: "To fix" blocks submitting, "To check"
+            # does not.
+            word = "To fix" if p.severity is Severity.ERROR else "To check"
+            item = QListWidgetItem(f"{word} · {where(p.field)}: {p.message}")
             item.setData(PATH_ROLE, p.field)
             colour = ERROR_COLOUR if p.severity is Severity.ERROR else WARNING_COLOUR
             item.setForeground(QBrush(QColor(colour)))

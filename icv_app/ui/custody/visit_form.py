@@ -240,6 +240,12 @@ class VisitForm(QWidget):
         self.problems_panel.setVisible(not self.report.is_submitted)
         self._update_banner()
 
+    def reference_text(self) -> str:
+        """The report's short reference (``ICV-26-7K3Q-F2M9``), as printed on its PDF."""
+        from icv_app.reports.custody.visit_outline import visit_reference
+
+        return visit_reference(self.report, self.reference)
+
     def _update_banner(self) -> None:
         self.banner.setText(banner_text(self.report, self.reference))
 
@@ -339,21 +345,34 @@ class VisitForm(QWidget):
             self.tabs.setCurrentWidget(self.header)
             self.header.focus_field("header.visitors")
 
+    def _refuse_if_read_only(self) -> bool:
+        """Say why an edit cannot be made to this report (True: it cannot)."""
+        if not self.read_only:
+            return False
+        if self.report.is_submitted:
+            self.status_message.emit(
+                "This report is submitted and cannot be edited: correct it with Add "
+                "amendment (Ctrl+Shift+A)."
+            )
+        else:
+            self.status_message.emit("The report is being submitted; wait a moment.")
+        return True
+
     def add_detainee(self) -> None:
-        if self.read_only:
+        if self._refuse_if_read_only():
             return
         self.tabs.setCurrentWidget(self.detainees)
         self.detainees.add_item()
 
     def add_issue(self) -> None:
-        if self.read_only:
+        if self._refuse_if_read_only():
             return
         self.tabs.setCurrentWidget(self.issues)
         self.issues.add_item()
 
     # Submitting ----------------------------------------------------------------------
     def submit(self) -> None:
-        if self.read_only:
+        if self._refuse_if_read_only():
             return
         problems = self.held_problems(everything=True) + submit_problems(
             self.report, confirmers_needed(self.report), self.service.context()
@@ -426,6 +445,9 @@ class VisitForm(QWidget):
     # Amending ------------------------------------------------------------------------
     def add_amendment(self) -> None:
         if not self.report.is_submitted:
+            self.status_message.emit(
+                "Amendments are for submitted reports; a draft is corrected by editing it."
+            )
             return
         from icv_app.ui.custody.amendment_dialog import AmendmentDialog
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -119,6 +119,12 @@ def set_input_read_only(widget: QWidget, read_only: bool) -> None:
             widget.setPlaceholderText("" if read_only else str(widget.property(_HINT)))
         if isinstance(widget, QLineEdit):
             widget.setFrame(not read_only)
+        if isinstance(widget, QAbstractSpinBox):
+            # No up/down arrows on a value that cannot change.
+            widget.setButtonSymbols(
+                QAbstractSpinBox.ButtonSymbols.NoButtons if read_only
+                else QAbstractSpinBox.ButtonSymbols.UpDownArrows
+            )
         if isinstance(widget, OptionalDateEdit):
             widget.setCalendarPopup(not read_only)
         # Style sheets match [readOnly="true"] only after a re-polish.
@@ -340,6 +346,8 @@ def scrolling(section: FormSection, content: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setWidget(content)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
+    # The area itself is no Tab stop: Tab goes from field to field, never to the section.
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     section.scroll = area
     return area
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
-from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QWidget
+from PySide6.QtCore import QDate, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QSpinBox, QWidget
 
 from icv_app.domain.custody.custody_number import (
     DEFAULT_PATTERN,
@@ -97,6 +97,19 @@ class TriStateCombo(ChoiceCombo):
 
     def __init__(self, unknown: str = "Unknown", parent: QWidget | None = None) -> None:
         super().__init__([(unknown, None), ("Yes", True), ("No", False)], parent)
+
+
+class NumberBox(QSpinBox):
+    """A whole number that is replaced, not appended to, when typed over: however the
+    focus arrives (Tab, a click, a mnemonic, a tab switching to its section) the number
+    is selected, so typing 4 into a box showing 0 gives 4, not 40 or 04."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if not self.isReadOnly():
+            self.selectAll()
+            # A click places the cursor after this event: select again once it has.
+            QTimer.singleShot(0, self.selectAll)
 
 
 class HeldText:

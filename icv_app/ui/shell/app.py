@@ -45,8 +45,12 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("icv-app")
-    app.setApplicationDisplayName("Custody visits")
+    # Qt appends the display name to every window title ("Custody visits — icv-app").
+    app.setApplicationDisplayName("icv-app")
     app.setOrganizationName("icv-app")
+    from icv_app.ui.shared.focus_style import install_focus_style
+
+    install_focus_style(app)  # a focus ring that is seen at a glance
     return app
 
 
@@ -112,7 +116,7 @@ def run_gui(paths: Paths) -> int:
     and list the visits: the keyring and the database never delay the first paint."""
     app = application()
     reference = load_shipped()
-    window = MainWindow(None, reference, paths.exports)
+    window = MainWindow(None, reference, paths.exports, state_file=paths.window_state)
     window.show()
     opened: list[AppContext] = []
     syncs: list[SyncController] = []

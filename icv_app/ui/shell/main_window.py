@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QRect, QSettings, QSize, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from icv_app.ui.custody.visit_form import VisitForm
     from icv_app.ui.shared.store_events import StoreEvents
     from icv_app.ui.sync.sync_controller import SyncController
+
+LIST_TITLE = "Custody visits"
+# The size the window opens at when it has no remembered one, if the screen has room.
+DEFAULT_SIZE = QSize(1180, 760)
+# Room kept for the window's frame and title bar, which the client size does not include.
+FRAME_ALLOWANCE = QSize(16, 48)
 
 SAVED_STYLE = "color: #1b5e20;"
 SAVING_STYLE = "color: #5f6368;"
@@ -54,6 +60,7 @@ class MainWindow(QMainWindow):
         reference: ReferenceData,
         export_dir: Path | None = None,
         parent: QWidget | None = None,
+        state_file: Path | None = None,
     ) -> None:
         super().__init__(parent)
         # Without a service the window shows at once and the store is attached (attach())
@@ -61,8 +68,8 @@ class MainWindow(QMainWindow):
         self._service = service
         self.reference = reference
         self.export_dir = export_dir
-        self.setWindowTitle("Custody visits — icv-app")
-        self.resize(1180, 760)
+        self.setWindowTitle(LIST_TITLE)
+        self.state_file = state_file
         self._form: VisitForm | None = None
         self._undo_visit_id: str | None = None
         # Set by attach_sync() once the store is open (the sync modules load after that).
@@ -94,6 +101,49 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Opening your visit reports…")
         self._update_actions()
         self.sync_status_changed(None)
+        self.restore_placement()
+
+    # Where the window is --------------------------------------------------------------
+    def _settings(self) -> QSettings | None:
+        if self.state_file is None:
+            return None
+        return QSettings(str(self.state_file), QSettings.Format.IniFormat)
+
+    def restore_placement(self) -> None:
+        """Open where and as large as it was last closed, or at the default size; either
+        way within the screen's free area (a 1366x768 laptop shows the status bar)."""
+        settings = self._settings()
+        saved = settings.value("main_window/geometry") if settings is not None else None
+        if not (saved and self.restoreGeometry(saved)):  # type: ignore[arg-type]
+            self.resize(DEFAULT_SIZE)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Shrink the window to the screen's free area if need be, and move it fully
+        onto it (a window remembered on a larger or a second monitor comes back)."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        free: QRect = screen.availableGeometry()
+        room = free.size() - FRAME_ALLOWANCE
+        self.resize(self.size().boundedTo(room))
+        frame = self.frameGeometry()
+        if free.contains(frame):
+            return
+        x = max(free.left(), min(frame.x(), free.right() + 1 - frame.width()))
+        y = max(free.top(), min(frame.y(), free.bottom() + 1 - frame.height()))
+        self.move(x, y)
+
+    def save_placement(self) -> None:
+        settings = self._settings()
+        if settings is None:
+            return
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_placement()
+        super().closeEvent(event)
 
     @property
     def service(self) -> VisitService:
@@ -166,6 +216,7 @@ class MainWindow(QMainWindow):
     def close_form(self) -> None:
         """Back to the list, the open report closed (its data is about to go)."""
         if self._form is not None and self.pages.currentWidget() is self._form:
+            self.setWindowTitle(LIST_TITLE)
             self.pages.setCurrentWidget(self.visits)
             self._update_actions()
 
@@ -265,19 +316,18 @@ class MainWindow(QMainWindow):
         sync_menu.addAction(self.sign_out_action)
 
     def _update_actions(self) -> None:
+        """Actions that cannot apply where the user is are greyed out; those that apply
+        to the report open but may be refused for it (editing a submitted report,
+        deleting one) stay enabled and say why when used, so no key press goes unheard."""
         on_form = self._form is not None and self.pages.currentWidget() is self._form
         form = self._form if on_form else None
-        editable = form is not None and not form.read_only
         summary = self.visits.selected_summary() if not on_form else None
         self.export_action.setEnabled(form is not None)
         self.close_visit_action.setEnabled(on_form)
-        self.add_detainee_action.setEnabled(editable)
-        self.add_issue_action.setEnabled(editable)
-        self.submit_action.setEnabled(editable)
-        self.amend_action.setEnabled(form is not None and form.report.is_submitted)
-        self.delete_action.setEnabled(
-            summary is not None and summary.status is VisitStatus.DRAFT
-        )
+        for action in (self.add_detainee_action, self.add_issue_action, self.submit_action,
+                       self.amend_action):
+            action.setEnabled(form is not None)
+        self.delete_action.setEnabled(summary is not None)
         self.undo_action.setEnabled(not on_form and self._undo_visit_id is not None)
         self.find_action.setEnabled(not on_form)
         self.new_action.setEnabled(self._service is not None)
@@ -309,11 +359,12 @@ class MainWindow(QMainWindow):
         self.save_state.setStyleSheet(style)
 
     def new_visit(self) -> None:
-        """A draft dated now, saved at once, opened in the form."""
-        report, saved = self.service.new_visit()
+        """A draft dated now, opened in the form; it is saved at the first edit, so a new
+        visit left untouched (Ctrl+N, then back) leaves no empty draft behind."""
+        report = self.service.blank_visit()
         form = self.form
         form.load(report, [])
-        form.autosaver.track(saved)
+        self._save_state("", SAVED_STYLE)
         self._show_form(report.id)
 
     def open_visit(self, visit_id: str) -> None:
@@ -330,6 +381,7 @@ class MainWindow(QMainWindow):
 
     def _show_form(self, visit_id: str) -> None:
         form = self.form
+        self.setWindowTitle(f"Visit report {form.reference_text()}")
         self.pages.setCurrentWidget(form)
         self._hide_undo()
         self._update_actions()
@@ -340,6 +392,7 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.visits:
             return
         current = self._form.report.id if self._form is not None else None
+        self.setWindowTitle(LIST_TITLE)
         self.pages.setCurrentWidget(self.visits)
         self.visits.refresh()
         if current is not None:
@@ -358,7 +411,13 @@ class MainWindow(QMainWindow):
     # Deleting drafts -----------------------------------------------------------------
     def delete_selected(self) -> None:
         summary = self.visits.selected_summary()
-        if summary is None or summary.status is not VisitStatus.DRAFT:
+        if summary is None:
+            return
+        if summary.status is not VisitStatus.DRAFT:
+            self.statusBar().showMessage(
+                "A submitted report cannot be deleted: it is the record of the visit. Open "
+                "it and add an amendment to correct it.", 10000
+            )
             return
         suite = self.reference.suite_name(summary.suite_id) or "no suite"
         label = f"{display_date(summary.visit_date)}, {suite}"

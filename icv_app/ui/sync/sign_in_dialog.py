@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSysInfo, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -50,7 +51,7 @@ def _insecure(url: str) -> bool:
 
 def sign_in_error_text(exc: BaseException) -> str:
     """A sentence for the person; the wait after too many tries is spelled out."""
-    from icv_app.sync.errors import SyncError, Throttled
+    from icv_app.sync.errors import NetworkError, ServerUnavailable, SyncError, Throttled
 
     if isinstance(exc, Throttled):
         text = exc.message
@@ -62,6 +63,13 @@ def sign_in_error_text(exc: BaseException) -> str:
             )
             text += f" Try again in {wait}."
         return text
+    if isinstance(exc, NetworkError):
+        # Not "sync will try again": nothing will, until this laptop is signed in.
+        return ("The server cannot be reached: check the address and that this laptop is "
+                "online, then sign in again. Your reports stay on this laptop meanwhile.")
+    if isinstance(exc, ServerUnavailable):
+        return ("The server is not available at the moment. Sign in again later; your "
+                "reports stay on this laptop meanwhile.")
     if isinstance(exc, SyncError):
         return exc.message
     return f"Signing in failed unexpectedly ({type(exc).__name__}). Please try again."
@@ -114,7 +122,7 @@ class SignInDialog(QDialog):
         )
         self.device_name.setMaxLength(100)
         for text, field in (
-            ("&Server address:", self.server_url),
+            ("Server &address:", self.server_url),  # Alt+S is Sign in
             ("&Username:", self.username),
             ("&Password:", self.password),
             ("&Laptop name:", self.device_name),
@@ -157,7 +165,7 @@ class SignInDialog(QDialog):
         self.sign_in_button.setDefault(True)  # Enter signs in
 
         self.server_url.textChanged.connect(self._url_changed)
-        self.setMinimumWidth(500)
+        self.server_url.setMinimumWidth(340)  # the dialog's width follows its fields
         self._url_changed()
         first_empty = next(
             (f for f in (self.server_url, self.username, self.password) if not f.text()),
@@ -171,14 +179,36 @@ class SignInDialog(QDialog):
         self.allow_insecure.setVisible(insecure)
         if not insecure:
             self.allow_insecure.setChecked(False)
+        self._fit()
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to what the content needs at the current width (a warning or an error
+        appearing), never squeezing the fields until their text is clipped. Word-wrapped
+        text needs its height for the width, which a layout's minimum size ignores."""
+        layout = self.layout()
+        layout.activate()
+        width = self.width()
+        if layout.hasHeightForWidth():
+            need = layout.totalHeightForWidth(width)
+        else:
+            need = layout.totalSizeHint().height()
+        self.setMinimumHeight(need)
+        if self.height() < need:
+            self.resize(width, need)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.busy_label.setVisible(busy)
+        self._fit()
         for widget in (
             self.server_url, self.username, self.password, self.device_name,
             self.allow_insecure, self.sign_in_button,
