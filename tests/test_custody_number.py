@@ -125,3 +125,12 @@ def test_digits_from_other_scripts_are_not_custody_number_digits():
     # An N'Ko zero and Arabic-Indic digits look like digits but are not the scheme's.
     for text in ("0\u07c0NS/0421/26", "\u0660\u0661NS/0421/26"):
         assert not check_custody_number(text).ok
+
+
+def test_a_letter_code_between_slashes_is_not_taken_for_a_name():
+    # Schemes whose numbers start with a suite code: the guard leaves the code alone...
+    assert looks_personal("ABC/12345/26") == ""
+    assert check_custody_number("abc/12345/26", r"[A-Z]{3}/\d{5}/\d{2}").value == "ABC/12345/26"
+    # ... but a name standing alone, or five letters in a row, is still refused.
+    assert looks_personal("Bob 12345") != ""
+    assert looks_personal("SMITH/12345/26") != ""

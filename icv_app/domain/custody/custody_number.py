@@ -37,9 +37,10 @@ _ADDRESS = re.compile(
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
     re.IGNORECASE,
 )
-# Letters that a custody number never has: a word of three or more letters alone, five
+# Letters that a custody number never has: a word of three or more letters standing
+# alone (a part between slashes is a suite or force code, as in ``ABC/12345/26``), five
 # letters in a row anywhere, or two words of letters (initials and a surname: "J Smith").
-_WORD = re.compile(r"(?<!\w)[^\W\d_]{3,}(?!\w)|[^\W\d_]{5,}")
+_WORD = re.compile(r"(?<![\w/])[^\W\d_]{3,}(?![\w/])|[^\W\d_]{5,}")
 _TWO_WORDS = re.compile(r"\b[^\W\d_]+\b\s+\b[^\W\d_]+\b")
 _AROUND_SLASH = re.compile(r"\s*/\s*")
 
