@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class AppContext:
-    """An open profile: ``store``, ``reference``, ``visits`` and (lazily) ``sync``.
+    """An open profile: ``store``, ``reference`` (as of opening; ``references.current()``
+    after a sync), ``visits`` and (lazily) ``sync``.
 
     Open with :meth:`open` (key from the keyring, or a passphrase from
     ``passphrase_provider``) or :meth:`unlocked` (a key the caller already has, e.g. after
@@ -33,6 +34,7 @@ class AppContext:
     """
 
     def __init__(self, store: LocalStore, reference: ReferenceData | None = None) -> None:
+        from icv_app.services.custody.reference import ReferenceService
         from icv_app.services.custody.visits import VisitService
 
         if reference is None:
@@ -40,8 +42,11 @@ class AppContext:
 
             reference = load_shipped()
         self.store = store
-        self.reference = reference
-        self.visits: VisitService = VisitService(store, reference)
+        # The shipped lists, replaced by the scheme's suites, panels and visitors once
+        # sync has brought them.
+        self.references = ReferenceService(store, reference)
+        self.reference = self.references.current()
+        self.visits: VisitService = VisitService(store, self.reference)
         self._sync: SyncService | None = None
         self._closed = False
 

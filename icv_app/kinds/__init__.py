@@ -56,9 +56,9 @@ def children_of(name: str) -> tuple[Kind, ...]:
 
 
 def _register_builtin() -> None:
-    from icv_app.kinds import custody
+    from icv_app.kinds import custody, reference
 
-    for kind in custody.KINDS:
+    for kind in (*reference.KINDS, *custody.KINDS):
         register(kind)
 
 

@@ -346,3 +346,39 @@ def revoke_device(
             )
             device = DeviceInfo(**{**device.__dict__, "revoked_at": now})
     return device
+
+
+@dataclass(frozen=True)
+class ReferenceImported:
+    suites: int
+    panels: int
+    visitors: int
+
+
+def import_reference(
+    engine: Engine, username: str, reference: Any, *, now: dt.datetime | None = None
+) -> ReferenceImported:
+    """Write a scheme's suites, panels and visitors (a ``ReferenceData``) as reference
+    records owned by ``username`` (a coordinator or an admin), which every laptop pulls
+    at its next sync. Importing the same file again updates the same records (their ids
+    come from their codes); records already there and not in the file are left alone."""
+    from icv_app.domain.custody.reference import records_from
+    from icv_app.domain.serialize import to_dict
+    from icv_app.server.auth import Principal
+    from icv_app.server.records import write_server_record
+
+    now = now or _now()
+    with read(engine) as conn:
+        user = _find_user(conn, username)
+    if user.role not in (Role.COORDINATOR, Role.ADMIN):
+        raise AdminError(f"{user.username} is a {user.role.value}: reference data is kept "
+                         "by a coordinator or an admin.")
+    principal = Principal(user.id, user.username, user.role, "server", "server")
+    suites, panels, visitors = records_from(reference)
+    for kind, records in (("panel", panels), ("suite", suites), ("visitor", visitors)):
+        for record in records:
+            try:
+                write_server_record(engine, principal, kind, record.id, to_dict(record), now)
+            except ValueError as exc:
+                raise AdminError(f"{kind} {getattr(record, 'code', '')!r}: {exc}") from None
+    return ReferenceImported(len(suites), len(panels), len(visitors))

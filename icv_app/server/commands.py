@@ -178,6 +178,16 @@ def register_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                     cmd_unlock)
     unlock.add_argument("name", metavar="NAME")
 
+    refs = action(
+        "import-reference",
+        "write a scheme's suites, panels and visitors (JSON, as resources/reference.json) "
+        "as records every laptop pulls",
+        cmd_import_reference,
+    )
+    refs.add_argument("file", metavar="FILE")
+    refs.add_argument("--as", dest="as_user", required=True, metavar="NAME",
+                      help="the coordinator or admin who owns them")
+
     prune = action(
         "audit-prune",
         "remove old audit log entries (the last 30 days are always kept)",
@@ -351,6 +361,33 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"{unlocked.username} can sign in again from anywhere "
           f"({unlocked.cleared} sign-in counts cleared).")
+    return 0
+
+
+def cmd_import_reference(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from icv_app.domain.custody.reference import ReferenceData
+    from icv_app.server import admin
+
+    path = Path(args.file)
+    try:
+        reference = ReferenceData.from_dict(json.loads(path.read_text("utf-8")))
+    except OSError as exc:
+        raise admin.AdminError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise admin.AdminError(
+            f"{path}: not a reference file like resources/reference.json "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
+    engine = _engine(args)
+    try:
+        done = admin.import_reference(engine, args.as_user, reference)
+    finally:
+        engine.dispose()
+    print(f"Imported {done.suites} suites, {done.panels} panels and {done.visitors} visitors;"
+          " laptops receive them at their next sync.")
     return 0
 
 

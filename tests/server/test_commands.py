@@ -15,6 +15,7 @@ from icv_app.cli import main
 from icv_app.server.app import create_app
 from icv_app.server.config import ServerConfig
 from icv_app.server.storage import normalise_url
+from tests.conftest import REPO
 from tests.server.support import SCHEMA
 
 PASSWORD = "synthetic passphrase 1"
@@ -206,3 +207,38 @@ def test_postgres_urls_use_psycopg() -> None:
     assert normalise_url("postgresql://postgres@127.0.0.1/test").startswith(
         "postgresql+psycopg://"
     )
+
+
+def test_import_reference_writes_the_schemes_lists_once(cli: Any, tmp_path: Path) -> None:
+    from icv_app.domain.custody.reference import load_shipped
+    from icv_app.server.storage import create_store_engine
+    from tests.sync.support import server_records
+
+    shipped = load_shipped()
+    source = REPO / "resources" / "reference.json"
+    assert cli("admin", "create-user", "coord.one", "--role", "coordinator",
+               "--password-stdin", stdin=PASSWORD + "\n")[0] == 0
+    assert cli("admin", "create-user", "vol.one", "--role", "volunteer",
+               "--password-stdin", stdin=PASSWORD + "\n")[0] == 0
+
+    status, _, err = cli("admin", "import-reference", str(source), "--as", "vol.one")
+    assert status == 2 and "coordinator or an admin" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"suites": []}')
+    status, _, err = cli("admin", "import-reference", str(bad), "--as", "coord.one")
+    assert status == 2 and "bad.json" in err and "not a reference file" in err
+
+    for _ in range(2):  # a second import updates the same records
+        status, out, _ = cli("admin", "import-reference", str(source), "--as", "coord.one")
+        assert status == 0
+        assert (f"Imported {len(shipped.suites)} suites, {len(shipped.panels)} panels and "
+                f"{len(shipped.visitors)} visitors") in out
+    engine = create_store_engine(cli.url)
+    try:
+        records = server_records(engine)
+    finally:
+        engine.dispose()
+    kinds_held = [kind for kind, _id in records]
+    assert kinds_held.count("suite") == len(shipped.suites)
+    assert kinds_held.count("visitor") == len(shipped.visitors)
+    assert {r.rev for (kind, _id), r in records.items() if kind == "suite"} == {2}

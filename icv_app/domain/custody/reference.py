@@ -4,8 +4,11 @@ custody record numbers (each with a default, so older reference files still load
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -82,3 +85,92 @@ def load_shipped() -> ReferenceData:
     """The synthetic reference data shipped in resources/reference.json."""
     text = resources.files("icv_app.resources").joinpath("reference.json").read_text("utf-8")
     return ReferenceData.from_dict(json.loads(text))
+
+
+# Reference data as synced records ------------------------------------------------------
+#
+# A coordinator keeps the scheme's suites, panels and visitors up to date in the app; each
+# is a record of its own kind (icv_app.kinds.reference) that syncs to every laptop. A
+# record's ``id`` is its identity for sync (a UUID); its ``code`` is the key reports hold
+# (``Header.suite_id``, ``VisitorOnVisit.visitor_id``; a panel by its name), so a suite
+# can be renamed, closed or reopened without touching a report that names it.
+
+
+@dataclass
+class SuiteRecord:
+    code: str = ""
+    name: str = ""
+    area: str = ""
+    panel: str = ""
+    hours: str = "24-hour"  # or "reserve"
+    open: bool = True
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def as_suite(self) -> Suite:
+        return Suite(self.code or self.id, self.name, self.area, self.panel, self.hours,
+                     self.open)
+
+
+@dataclass
+class PanelRecord:
+    name: str = ""
+    code: str = ""
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass
+class VisitorRecord:
+    code: str = ""
+    name: str = ""
+    panel: str = ""
+    active: bool = True
+    tact: bool = False
+    trainee: bool = False
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def as_visitor(self) -> Visitor:
+        return Visitor(self.code or self.id, self.name, self.panel, self.active, self.tact,
+                       self.trainee)
+
+
+HOURS = ("24-hour", "reserve")
+# Record ids made from a code, so importing the same reference file twice updates the
+# records it made the first time instead of doubling them.
+_REFERENCE_NAMESPACE = uuid.UUID("6f1f4d1e-5a4b-4d9e-9a53-2c3b8f0e7a11")
+
+
+def record_id_for(kind: str, code: str) -> str:
+    return str(uuid.uuid5(_REFERENCE_NAMESPACE, f"{kind}:{code}"))
+
+
+def records_from(reference: ReferenceData) -> tuple[
+    list[SuiteRecord], list[PanelRecord], list[VisitorRecord]
+]:
+    """The records that hold ``reference``'s suites, panels and visitors."""
+    suites = [SuiteRecord(s.id, s.name, s.area, s.panel, s.hours, s.open,
+                          record_id_for("suite", s.id)) for s in reference.suites]
+    panels = [PanelRecord(p, p, record_id_for("panel", p)) for p in reference.panels]
+    visitors = [VisitorRecord(v.id, v.name, v.panel, v.active, v.tact, v.trainee,
+                              record_id_for("visitor", v.id)) for v in reference.visitors]
+    return suites, panels, visitors
+
+
+def with_records(
+    base: ReferenceData,
+    suites: Iterable[SuiteRecord] = (),
+    panels: Iterable[PanelRecord] = (),
+    visitors: Iterable[VisitorRecord] = (),
+) -> ReferenceData:
+    """``base`` (the scheme's settings and the shipped lists) with each list that has
+    synced records replaced by them, sorted by name. A laptop that has never synced
+    keeps the shipped lists; once the scheme's records arrive, they are the lists."""
+    suite_list = sorted((r.as_suite() for r in suites), key=lambda s: s.name.casefold())
+    panel_list = sorted({p.name for p in panels if p.name}, key=str.casefold)
+    visitor_list = sorted((r.as_visitor() for r in visitors),
+                          key=lambda v: v.name.casefold())
+    return dataclasses.replace(
+        base,
+        suites=tuple(suite_list) if suite_list else base.suites,
+        panels=tuple(panel_list) if panel_list else base.panels,
+        visitors=tuple(visitor_list) if visitor_list else base.visitors,
+    )

@@ -186,6 +186,18 @@ class VisitForm(QWidget):
         self._validate()
         self.tabs.setCurrentIndex(0)
 
+    def set_reference(self, reference: ReferenceData) -> None:
+        """The scheme's lists changed (a sync brought a coordinator's edit): offer what
+        they say now, keeping everything typed."""
+        self.reference = reference
+        self.header.reference = reference
+        self.header.visitors.reference = reference
+        self.amendments_panel.reference = reference
+        shown = self.corrected.report if self.corrected is not None else self.report
+        self.header.load(shown)
+        self._validate()
+        self._update_banner()
+
     def store_changed(self, change: StoreChange) -> None:
         """A committed change in the store: show the newer copy if this report (or one
         of its amendments) was changed by someone other than this form."""

@@ -84,6 +84,12 @@ def display_date(iso: str | None) -> str:
 
 
 class VisitsTableModel(QAbstractTableModel):
+    def set_reference(self, reference: ReferenceData) -> None:
+        self._suite_names = {s.id: s.name for s in reference.suites}
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.rowCount() - 1, self.columnCount() - 1))
+
     def __init__(self, reference: ReferenceData, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[VisitSummary] = []
@@ -317,6 +323,12 @@ class VisitsListPage(QWidget):
         label = QLabel(caption)
         label.setBuddy(buddy)
         return label
+
+    def set_reference(self, reference: ReferenceData) -> None:
+        """The scheme's suites changed: the filter and the suite names follow."""
+        self.reference = reference
+        self.suite.set_choices([("All suites", None)] + [(s.name, s.id) for s in reference.suites])
+        self.model.set_reference(reference)
 
     # Filtering -------------------------------------------------------------------------
     def current_filter(self) -> VisitFilter:

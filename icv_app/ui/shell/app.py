@@ -63,9 +63,14 @@ def install_focus_ring(app: QApplication) -> None:
 def build_main_window(store: LocalStore, reference: ReferenceData) -> MainWindow:
     """The main window over an open store, with the visits list already populated
     (``window.is_populated`` is True; ``window.list_populated`` fires on each refresh)."""
+    from icv_app.services.custody.reference import ReferenceService
     from icv_app.services.custody.visits import VisitService
 
-    return MainWindow(VisitService(store, reference), reference, store.paths.exports)
+    references = ReferenceService(store, reference)
+    current = references.current()
+    window = MainWindow(VisitService(store, current), current, store.paths.exports)
+    window.follow_reference(references.current)
+    return window
 
 
 def _ask_with_dialog(new_profile: bool, error: str) -> str | None:
@@ -170,6 +175,8 @@ def run_gui(paths: Paths) -> int:
     def attach(context: AppContext) -> None:
         opened.append(context)
         window.attach(context.visits)
+        window.set_reference(context.reference)  # the scheme's lists, as synced
+        window.follow_reference(context.references.current)
         install_focus_ring(app)
         # The writer (and what it imports) starts once the list is up, not before it;
         # sync (httpx and the rest) after that.

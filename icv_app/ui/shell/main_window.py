@@ -3,6 +3,7 @@ with every keyboard shortcut, and the status bar that says whether work is saved
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.export_dir = export_dir
         self.setWindowTitle(LIST_TITLE)
         self.state_file = state_file
+        self._reference_source: Callable[[], ReferenceData] | None = None
         self._form: VisitForm | None = None
         self._undo_visit_id: str | None = None
         # Set by attach_sync() once the store is open (the sync modules load after that).
@@ -167,9 +169,24 @@ class MainWindow(QMainWindow):
             self._events = StoreEvents(service.store.changes, self)
             self._events.changed.connect(self._store_changed)
 
+    def follow_reference(self, current: Callable[[], ReferenceData]) -> None:
+        """Ask ``current`` for the scheme's lists whenever a sync changes them."""
+        self._reference_source = current
+
+    def set_reference(self, reference: ReferenceData) -> None:
+        """Offer the scheme's suites, panels and visitors as they are now."""
+        self.reference = reference
+        if self._service is not None:
+            self._service.reference = reference
+        self.visits.set_reference(reference)
+        if self._form is not None:
+            self._form.set_reference(reference)
+
     def _store_changed(self, change: StoreChange) -> None:
         """Every committed change: the list, the open form and the sync counts follow it
         (saves, submissions, amendments, deletions and pulls alike)."""
+        if {"suite", "panel", "visitor"} & change.kinds and self._reference_source:
+            self.set_reference(self._reference_source())
         if not ({"visit", "amendment"} & change.kinds):
             return
         if self.pages.currentWidget() is self.visits:
