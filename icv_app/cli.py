@@ -4,6 +4,10 @@
     icv-app demo --visits N                     fill the profile with synthetic visits
     icv-app visits list [--json]                list the profile's visits
     icv-app pdf visit ID -o FILE                write one visit report as PDF
+    icv-app export figures --from DATE --to DATE -o FILE
+                                                the period's statistics (.csv or .xlsx)
+    icv-app export visits --from DATE --to DATE -o FILE
+                                                the period's submitted visits, one a row
 
 Store errors (wrong passphrase, newer database, damaged file) print their message and
 exit with status 2; nothing is written.
@@ -23,6 +27,7 @@ from icv_app.paths import Paths
 
 if TYPE_CHECKING:
     from icv_app.composition import AppContext
+    from icv_app.domain.custody.statistics import Period
     from icv_app.domain.custody.visit import VisitReport
 
 EXIT_USAGE = 2
@@ -47,7 +52,7 @@ def _extra_registrars() -> list[CommandRegistrar]:
     return registrars
 
 
-_BASE_COMMANDS = {"demo", "visits", "pdf"}
+_BASE_COMMANDS = {"demo", "visits", "pdf", "export"}
 
 
 def _needs_extra_commands(argv: Sequence[str]) -> bool:
@@ -103,6 +108,27 @@ def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     pdf_visit.add_argument("visit_id", metavar="ID")
     pdf_visit.add_argument("-o", "--output", required=True, metavar="FILE")
     pdf_visit.set_defaults(handler=cmd_pdf_visit)
+
+    export = sub.add_parser(
+        "export", help="write the scheme's figures or the visits behind them (CSV or XLSX)")
+    export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    for name, help_text, handler in (
+        ("figures", "statistics per suite and in total", cmd_export_figures),
+        ("visits", "one row per submitted visit (no custody numbers)", cmd_export_visits),
+    ):
+        command = export_sub.add_parser(name, help=help_text)
+        command.add_argument("--from", dest="date_from", required=True, metavar="DATE",
+                             help="first day, YYYY-MM-DD")
+        command.add_argument("--to", dest="date_to", required=True, metavar="DATE",
+                             help="last day (included), YYYY-MM-DD")
+        command.add_argument("-o", "--output", required=True, metavar="FILE",
+                             help="FILE.csv or FILE.xlsx: the extension picks the format")
+        if name == "figures":
+            command.add_argument(
+                "--target-days", type=int, default=14, metavar="N",
+                help="a suite not visited in person for more than N days is overdue "
+                     "(default 14)")
+        command.set_defaults(handler=handler)
 
     if with_extras:
         for register in _extra_registrars():
@@ -223,6 +249,132 @@ def cmd_pdf_visit(args: argparse.Namespace) -> int:
         print(f"icv-app: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Wrote {out}")
+    return 0
+
+
+def _export_period(args: argparse.Namespace) -> Period | None:
+    """The period ``--from``/``--to`` name, or None after saying what is wrong."""
+    import datetime as dt
+    import re
+
+    from icv_app.domain.custody.statistics import Period
+
+    days: list[dt.date] = []
+    for option, text in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            # Only YYYY-MM-DD: fromisoformat alone would take 20260401 or 2026-W14-1 too.
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(text)
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            print(f"icv-app: {option} {text!r} is not a date: write it as YYYY-MM-DD, "
+                  "e.g. 2026-04-01", file=sys.stderr)
+            return None
+    try:
+        return Period.between(days[0], days[1])
+    except ValueError:
+        print(f"icv-app: --from {days[0]} is after --to {days[1]}", file=sys.stderr)
+        return None
+
+
+def _export_target(args: argparse.Namespace) -> Path | None:
+    """The output file, or None after saying why its name will not do."""
+    from icv_app.reports.custody.export import UnsupportedFormat, output_format
+
+    out = Path(args.output)
+    try:
+        output_format(out)
+    except UnsupportedFormat as exc:
+        print(f"icv-app: {exc}", file=sys.stderr)
+        return None
+    return out
+
+
+def _submitted_visits(profile: AppContext, period: Period) -> list[VisitReport]:
+    """The submitted reports of ``period``, each with its amendments applied: the figures
+    are of the visits as corrected."""
+    from icv_app.domain.custody.corrections import apply_corrections
+    from icv_app.domain.status import VisitStatus
+    from icv_app.store.custody.visits import VisitFilter, load_visit
+
+    reader = profile.store.reader
+    summaries = profile.visits.list(VisitFilter(
+        status=VisitStatus.SUBMITTED, date_from=period.start, date_to=period.end))
+    reports = []
+    for summary in summaries:
+        report = load_visit(reader, summary.id)
+        if summary.amendment_count:
+            report = apply_corrections(report, profile.visits.amendments(summary.id)).report
+        reports.append(report)
+    return reports
+
+
+def _write_export(out: Path, write: Callable[[], object]) -> bool:
+    try:
+        write()
+    except OSError as exc:
+        print(f"icv-app: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_export_figures(args: argparse.Namespace) -> int:
+    from icv_app.domain.custody.statistics import Period, scheme_statistics
+    from icv_app.domain.custody.times import local_now
+    from icv_app.reports.custody.export import write_figures
+
+    period, out = _export_period(args), _export_target(args)
+    if period is None or out is None:
+        return EXIT_USAGE
+    if args.target_days < 1:
+        print("icv-app: --target-days must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    previous = period.previous()
+    with _open_profile(args) as profile:
+        reference = profile.reference
+        # The previous period too: the figures are compared with it, and a suite's last
+        # visit may lie there.
+        reports = _submitted_visits(profile, Period.between(previous.start, period.end))
+    # Coverage is measured to the period's end, or to today for a period not over yet.
+    as_of = min(period.end, local_now(reference.time_zone).date())
+    stats = scheme_statistics(
+        reports, period,
+        suite_ids=[s.id for s in reference.open_suites()],
+        as_of=as_of,
+        target_days=args.target_days,
+        suite_names={s.id: s.name for s in reference.suites},
+        zone_name=reference.time_zone,
+    )
+    if not _write_export(out, lambda: write_figures(out, stats, reference)):
+        return EXIT_USAGE
+    print(f"Wrote {out}: the figures of {stats.current.total.visits} submitted visits "
+          f"from {period.start} to {period.end}.")
+    for c in stats.coverage:
+        if c.overdue:
+            since = (f"last visited in person {c.last_visited} ({c.days_since} days before "
+                     f"{as_of})" if c.last_visited else
+                     f"not visited in person since at least {previous.start}")
+            print(f"Overdue: {reference.suite_name(c.suite_id)}, {since}; "
+                  f"the target is every {c.target_days} days.")
+    for warning in stats.warnings:
+        print(f"Predictable: {warning}")
+    return 0
+
+
+def cmd_export_visits(args: argparse.Namespace) -> int:
+    from icv_app.reports.custody.export import write_visits
+
+    period, out = _export_period(args), _export_target(args)
+    if period is None or out is None:
+        return EXIT_USAGE
+    with _open_profile(args) as profile:
+        reference = profile.reference
+        reports = _submitted_visits(profile, period)
+    written: list[int] = []
+    if not _write_export(
+            out, lambda: written.append(write_visits(out, reports, period, reference))):
+        return EXIT_USAGE
+    print(f"Wrote {out}: {written[0]} submitted visits from {period.start} to {period.end}.")
     return 0
 
 
