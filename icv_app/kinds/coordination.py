@@ -1,0 +1,160 @@
+"""The coordinator's records about reports (:mod:`icv_app.domain.custody.coordination`)
+as synced kinds.
+
+Each lives in its report's scope: a query and a follow-up reach the visitor who made the
+report (through ``own``, as children of their visit), and the visitor's reply reaches the
+coordinators (``scheme``). The review status and notes are for coordinators only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from icv_app.kinds.base import Kind, Problem, Relation
+
+if TYPE_CHECKING:
+    from icv_app.domain.custody.coordination import FollowUp, QueryReply, VisitQuery, VisitReview
+
+_COORDINATORS = {"coordinator": Relation.SCHEME, "admin": Relation.SCHEME}
+_WITH_VISITOR = {"volunteer": Relation.OWN, **_COORDINATORS}
+MAX_MESSAGE = 5000
+
+
+def _table(name: str, columns: str) -> Callable[[Any], None]:
+    def migrate(db: Any) -> None:
+        db.execute(
+            f"""CREATE TABLE {name} (
+                id TEXT PRIMARY KEY, body TEXT NOT NULL,
+                rev INTEGER NOT NULL DEFAULT 1, base_rev INTEGER NOT NULL DEFAULT 0,
+                deleted INTEGER NOT NULL DEFAULT 0, owner_id TEXT, attention TEXT,
+                updated_at TEXT NOT NULL, {columns})"""
+        )
+        parent = columns.split()[0]
+        db.execute(f"CREATE INDEX {name}_by_parent ON {name}({parent})")
+
+    return migrate
+
+
+def _message(text: str, what: str) -> list[Problem]:
+    if not text.strip():
+        return [Problem("text", f"A {what} needs some text.")]
+    if len(text) > MAX_MESSAGE:
+        return [Problem("text", f"A {what} has at most {MAX_MESSAGE} characters.")]
+    return []
+
+
+def _review_check(review: VisitReview) -> list[Problem]:
+    from icv_app.domain.custody.coordination import review_id_for
+
+    if review.id != review_id_for(review.visit_id):
+        return [Problem("id", "A report has one review record, whose id comes from the "
+                        "report's.")]
+    return []
+
+
+def _query_check(query: VisitQuery) -> list[Problem]:
+    return _message(query.text, "query")
+
+
+def _reply_check(reply: QueryReply) -> list[Problem]:
+    return _message(reply.text, "reply")
+
+
+def _follow_up_check(item: FollowUp) -> list[Problem]:
+    from icv_app.domain.custody.coordination import follow_up_id_for, follow_up_problems
+
+    problems = [Problem(f, m) for f, m in follow_up_problems(item)]
+    if item.id != follow_up_id_for(item.visit_id, item.issue_id):
+        problems.append(Problem("id", "An issue has one follow-up record, whose id comes "
+                                "from the report's and the issue's."))
+    return problems
+
+
+def _loader(name: str) -> Callable[[], type]:
+    def load() -> type:
+        from icv_app.domain.custody import coordination
+
+        return getattr(coordination, name)  # type: ignore[no-any-return]
+
+    return load
+
+
+VISIT_REVIEW = Kind(
+    name="visit_review",
+    label="review",
+    load_type=_loader("VisitReview"),
+    table="visit_reviews",
+    parent="visit",
+    parent_field="visit_id",
+    parent_must_be_final=True,
+    read=_COORDINATORS,
+    write=_COORDINATORS,
+    check=_review_check,
+    columns=lambda r: {"visit_id": r.visit_id, "status": r.status.value},
+    local_migrations=(("0001_visit_reviews",
+                       _table("visit_reviews", "visit_id TEXT, status TEXT")),),
+    push_order=30,
+    labels={"status": "Review status", "notes": "Review notes"},
+)
+
+VISIT_QUERY = Kind(
+    name="visit_query",
+    label="query",
+    load_type=_loader("VisitQuery"),
+    table="visit_queries",
+    parent="visit",
+    parent_field="visit_id",
+    parent_must_be_final=True,
+    read=_WITH_VISITOR,
+    write=_COORDINATORS,
+    is_final=lambda _body: True,
+    final_message="A query cannot be changed once sent; send another.",
+    check=_query_check,
+    columns=lambda q: {"visit_id": q.visit_id, "asked_at": q.asked_at.isoformat()},
+    local_migrations=(("0001_visit_queries",
+                       _table("visit_queries", "visit_id TEXT, asked_at TEXT")),),
+    push_order=30,
+    labels={"text": "Query"},
+)
+
+QUERY_REPLY = Kind(
+    name="query_reply",
+    label="reply",
+    load_type=_loader("QueryReply"),
+    table="query_replies",
+    parent="visit_query",
+    parent_field="query_id",
+    parent_must_be_final=True,
+    read=_WITH_VISITOR,
+    write=_WITH_VISITOR,
+    is_final=lambda _body: True,
+    final_message="A reply cannot be changed once sent; reply again.",
+    check=_reply_check,
+    columns=lambda r: {"query_id": r.query_id, "replied_at": r.replied_at.isoformat()},
+    local_migrations=(("0001_query_replies",
+                       _table("query_replies", "query_id TEXT, replied_at TEXT")),),
+    push_order=40,
+    labels={"text": "Reply"},
+)
+
+FOLLOW_UP = Kind(
+    name="follow_up",
+    label="follow-up",
+    load_type=_loader("FollowUp"),
+    table="follow_ups",
+    parent="visit",
+    parent_field="visit_id",
+    parent_must_be_final=True,
+    read=_WITH_VISITOR,
+    write=_COORDINATORS,
+    check=_follow_up_check,
+    columns=lambda f: {"visit_id": f.visit_id, "status": f.status.value},
+    local_migrations=(("0001_follow_ups", _table("follow_ups", "visit_id TEXT, status TEXT")),),
+    push_order=30,
+    labels={"escalated_to": "Escalated to", "escalated_on": "Escalated on",
+            "response": "Response", "response_on": "Response received on",
+            "closed_on": "Closed on"},
+)
+
+KINDS = (VISIT_REVIEW, VISIT_QUERY, QUERY_REPLY, FOLLOW_UP)
