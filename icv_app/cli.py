@@ -293,20 +293,7 @@ def _export_target(args: argparse.Namespace) -> Path | None:
 def _submitted_visits(profile: AppContext, period: Period) -> list[VisitReport]:
     """The submitted reports of ``period``, each with its amendments applied: the figures
     are of the visits as corrected."""
-    from icv_app.domain.custody.corrections import apply_corrections
-    from icv_app.domain.status import VisitStatus
-    from icv_app.store.custody.visits import VisitFilter, load_visit
-
-    reader = profile.store.reader
-    summaries = profile.visits.list(VisitFilter(
-        status=VisitStatus.SUBMITTED, date_from=period.start, date_to=period.end))
-    reports = []
-    for summary in summaries:
-        report = load_visit(reader, summary.id)
-        if summary.amendment_count:
-            report = apply_corrections(report, profile.visits.amendments(summary.id)).report
-        reports.append(report)
-    return reports
+    return profile.visits.submitted_between(period.start, period.end)
 
 
 def _write_export(out: Path, write: Callable[[], object]) -> bool:

@@ -86,3 +86,31 @@ def test_amendment_shows_with_the_report(service):
     service.add_amendment(report.id, "Wrong suite", "The visit was to Elmwick.", "v-003").result()
     [amendment] = service.amendments(report.id)
     assert amendment.visit_id == report.id and amendment.reason == "Wrong suite"
+
+
+def test_submitted_between_reads_a_periods_reports_as_corrected(service):
+
+    from icv_app.domain.custody.visit import Amendment, VisitReport, VisitStatus
+    from icv_app.store.custody.visits import add_amendment, insert_many
+
+    def report(day: dt.date, status: VisitStatus) -> VisitReport:
+        r = VisitReport()
+        r.header.suite_id = "suite-ashford-road"
+        r.header.visit_date = day
+        r.counts.in_custody = 3
+        r.status = status
+        return r
+
+    inside = report(dt.date(2026, 3, 2), VisitStatus.SUBMITTED)
+    last_day = report(dt.date(2026, 3, 31), VisitStatus.SUBMITTED)
+    draft = report(dt.date(2026, 3, 3), VisitStatus.DRAFT)
+    outside = report(dt.date(2026, 4, 1), VisitStatus.SUBMITTED)
+    store = service.store
+    store.writer.submit(lambda db: insert_many(db, [inside, last_day, draft, outside])).result()
+    fix = Amendment(visit_id=inside.id, reason="Miscounted", text="Four, not three.",
+                    field_path="counts.in_custody", new_value="4")
+    store.writer.submit(lambda db: add_amendment(db, fix)).result()
+
+    found = service.submitted_between(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert [r.id for r in found] == [inside.id, last_day.id]
+    assert [r.counts.in_custody for r in found] == [4, 3]  # the correction applied

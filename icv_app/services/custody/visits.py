@@ -136,6 +136,16 @@ class VisitService:
         self._bind(report, session)
         return report
 
+    def submitted_between(self, start: dt.date, end: dt.date) -> builtins.list[VisitReport]:
+        """The submitted reports dated ``start`` to ``end``, each as corrected by its
+        amendments: what the scheme's figures and exports count."""
+        from icv_app.domain.custody.corrections import apply_corrections
+
+        return [
+            apply_corrections(report, found).report if found else report
+            for report, found in visit_store.submitted_between(self.store.reader, start, end)
+        ]
+
     def amendments(self, visit_id: str) -> builtins.list[Amendment]:
         return visit_store.list_amendments(self.store.reader, visit_id)
 

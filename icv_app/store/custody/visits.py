@@ -16,6 +16,7 @@ field is reported.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -327,6 +328,28 @@ def list_amendments(db: Queryable, visit_id: str) -> list[Amendment]:
         [visit_id],
     ).fetchall()
     return [AMENDMENT.structure(json.loads(r[0])) for r in rows]
+
+
+def submitted_between(
+    db: Queryable, start: dt.date, end: dt.date
+) -> list[tuple[VisitReport, list[Amendment]]]:
+    """Every submitted report dated ``start`` to ``end`` (both included), each with its
+    amendments oldest first: two queries whatever the number of reports (statistics over
+    a year of a whole scheme read them all)."""
+    rows = db.execute(
+        "SELECT id, body FROM visits WHERE status = 'submitted' AND deleted = 0 "
+        "AND visit_date BETWEEN ? AND ? ORDER BY visit_date, arrival_time, id",
+        [start.isoformat(), end.isoformat()],
+    ).fetchall()
+    amendments: dict[str, list[Amendment]] = {}
+    for visit_id, body in db.execute(
+        "SELECT a.visit_id, a.body FROM amendments a JOIN visits v ON v.id = a.visit_id "
+        "WHERE a.deleted = 0 AND v.status = 'submitted' AND v.deleted = 0 "
+        "AND v.visit_date BETWEEN ? AND ? ORDER BY a.created_at, a.id",
+        [start.isoformat(), end.isoformat()],
+    ):
+        amendments.setdefault(visit_id, []).append(AMENDMENT.structure(json.loads(body)))
+    return [(VISIT.structure(json.loads(body)), amendments.get(rid, [])) for rid, body in rows]
 
 
 def insert_many(db: sqlite_utils.Database, reports: list[VisitReport]) -> None:
