@@ -99,7 +99,7 @@ def test_check_counts_and_digests_what_is_in_scope(server: Server) -> None:
         "as_of_seq": 5,
         # Every kind the volunteer reaches is counted, those with none yet too.
         "counts": {"suite": 0, "panel": 0, "visitor": 0, "visit": 1, "amendment": 1,
-                   "visit_query": 0, "query_reply": 0, "follow_up": 0},
+                   "visit_query": 0, "query_reply": 0, "follow_up": 0, "record_review": 0},
         "server_time": "2030-03-01T09:00:00Z",  # the server's clock, for retention
     }
     # The client computes the same digest from what it pulled.

@@ -110,3 +110,49 @@ def test_a_volunteer_cannot_send_a_query_or_review(
     CoordinationService(visitor.store).send_query(visit_id, "Self-query").result()
     summary = visitor.sync()
     assert summary.rejected == 2  # the query and the review that came with it
+
+
+def test_a_dip_sample_and_a_record_review_sync_and_a_name_is_refused(
+    scheme: Scheme, laptops: LaptopFactory
+) -> None:
+    from icv_app.domain.custody.dip_sample import (
+        Candidate,
+        RuleKind,
+        SampledKind,
+        SampleRule,
+        Stratify,
+        new_sample,
+    )
+    from icv_app.domain.custody.record_review import RecordReview
+    from icv_app.domain.serialize import to_dict
+    from icv_app.store.records import load_record, save_record
+
+    scheme.add_user("coord.one", "coordinator")
+    scheme.add_user("coord.two", "coordinator")
+    scheme.add_user("vol.alpha")
+    first, second, volunteer = laptops("coord.one"), laptops("coord.two"), laptops("vol.alpha")
+    day = dt.date(2026, 3, 2)
+    population = [Candidate(f"visit-{i:02d}", "suite-ashford-road", ("v-001",), day)
+                  for i in range(20)]
+    sample = new_sample(population, sampled=SampledKind.VISIT, period_from=day,
+                        period_to=day, rule=SampleRule(RuleKind.NUMBER, 3, Stratify.NONE),
+                        created_by="coord.one", seed="424242")
+    body = to_dict(sample)
+    first.write(lambda db: save_record(db, "dip_sample", body))
+    assert first.sync().accepted == 1
+    assert second.sync().check_ok
+    assert second.write(lambda db: load_record(db, "dip_sample", sample.id)) == body
+    assert ("dip_sample", sample.id) not in volunteer.records()
+
+    fine = RecordReview(custody_number="01NS/0421/26", suite_id="suite-ashford-road",
+                        date_in=day, reviewer_id="vol.alpha", reviewed_on=day)
+    named = RecordReview(custody_number="John Smith", suite_id="suite-ashford-road",
+                         date_in=day, reviewer_id="vol.alpha", reviewed_on=day)
+    for review in (fine, named):
+        review_body = to_dict(review)
+        volunteer.write(lambda db, b=review_body: save_record(db, "record_review", b))
+    summary = volunteer.sync()
+    assert (summary.accepted, summary.rejected) == (1, 1)
+    assert first.sync().check_ok
+    assert ("record_review", fine.id) in first.records()
+    assert ("record_review", named.id) not in server_records(scheme.engine)
