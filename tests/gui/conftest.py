@@ -135,3 +135,24 @@ def tab_to(widget: QWidget, limit: int = 120) -> None:
     raise AssertionError(
         f"Tab never reached {widget.accessibleName() or type(widget).__name__}"
     )
+
+
+@pytest.fixture
+def coordinator(window: MainWindow, store: LocalStore, reference: ReferenceData):  # type: ignore[no-untyped-def]
+    """The window as a coordinator's laptop shows it: the Coordination menu attached,
+    with the scheme's date fixed at 2026-03-20 (after the fixtures' visits)."""
+    from icv_app.services.custody.coordination import CoordinationService
+    from icv_app.services.custody.reference import ReferenceService
+    from icv_app.ui.coordinator.page import CoordinatorContext
+
+    context = CoordinatorContext(
+        visits=window.service,
+        coordination=CoordinationService(store),
+        references=ReferenceService(store, reference),
+        reference=lambda: window.reference,
+        username="coord.one",
+        today=lambda: dt.date(2026, 3, 20),
+        open_report=window.open_report_from_page,
+    )
+    window.attach_coordinator(context)
+    return context

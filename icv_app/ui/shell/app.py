@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from icv_app.composition import AppContext
     from icv_app.store.keys import Profile
     from icv_app.store.local_store import LocalStore
+    from icv_app.ui.coordinator.page import CoordinatorContext
     from icv_app.ui.sync.sync_controller import SyncController
 
 EXIT_STORE = 3  # the same status the command line uses for store errors
@@ -49,6 +50,22 @@ def application() -> QApplication:
     app.setApplicationDisplayName("icv-app")
     app.setOrganizationName("icv-app")
     return app
+
+
+def coordinator_context(window: MainWindow, context: AppContext,
+                        username: str) -> CoordinatorContext:
+    """The services behind the Coordination menu's pages, for the signed-in coordinator."""
+    from icv_app.services.custody.coordination import CoordinationService
+    from icv_app.ui.coordinator.page import CoordinatorContext
+
+    return CoordinatorContext(
+        visits=context.visits,
+        coordination=CoordinationService(context.store),
+        references=context.references,
+        reference=lambda: window.reference,
+        username=username,
+        open_report=window.open_report_from_page,
+    )
 
 
 def install_focus_ring(app: QApplication) -> None:
@@ -177,6 +194,8 @@ def run_gui(paths: Paths) -> int:
         window.attach(context.visits)
         window.set_reference(context.reference)  # the scheme's lists, as synced
         window.follow_reference(context.references.current)
+        window.offer_coordinator(lambda username: coordinator_context(window, context,
+                                                                       username))
         install_focus_ring(app)
         # The writer (and what it imports) starts once the list is up, not before it;
         # sync (httpx and the rest) after that.

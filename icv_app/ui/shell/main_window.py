@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from icv_app.services.custody.visits import VisitService
     from icv_app.services.sync import SyncStatus
     from icv_app.store.changes import StoreChange
+    from icv_app.ui.coordinator.page import CoordinatorContext, CoordinatorPage
     from icv_app.ui.custody.visit_form import VisitForm
     from icv_app.ui.shared.store_events import StoreEvents
     from icv_app.ui.sync.sync_controller import SyncController
@@ -72,6 +73,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(LIST_TITLE)
         self.state_file = state_file
         self._reference_source: Callable[[], ReferenceData] | None = None
+        self._coordinator: CoordinatorContext | None = None
+        self._pages: dict[str, CoordinatorPage] = {}
+        self._back_page: CoordinatorPage | None = None
+        self._make_coordinator: Callable[[str], CoordinatorContext] | None = None
         self._form: VisitForm | None = None
         self._undo_visit_id: str | None = None
         # Set by attach_sync() once the store is open (the sync modules load after that).
@@ -187,6 +192,8 @@ class MainWindow(QMainWindow):
         (saves, submissions, amendments, deletions and pulls alike)."""
         if {"suite", "panel", "visitor"} & change.kinds and self._reference_source:
             self.set_reference(self._reference_source())
+        for page in self._pages.values():
+            page.store_changed(change)
         if not ({"visit", "amendment"} & change.kinds):
             return
         if self.pages.currentWidget() is self.visits:
@@ -205,8 +212,16 @@ class MainWindow(QMainWindow):
         self.statusBar().insertPermanentWidget(0, controller.panel)
         self.sync_status_changed(controller.status)
 
+    def offer_coordinator(self, make: Callable[[str], CoordinatorContext]) -> None:
+        """Once sync says the account is a coordinator's or an admin's, build their
+        context with ``make(username)`` and offer the Coordination menu."""
+        self._make_coordinator = make
+
     def sync_status_changed(self, status: SyncStatus | None) -> None:
         """Enable the Sync menu's actions for ``status`` (None: sync not available yet)."""
+        if (status is not None and status.role in ("coordinator", "admin")
+                and self._coordinator is None and self._make_coordinator is not None):
+            self.attach_coordinator(self._make_coordinator(status.username or ""))
         if status is None:
             for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action,
                            self.sync_problems_action, self.sign_out_action):
@@ -229,6 +244,39 @@ class MainWindow(QMainWindow):
     def _local_change(self) -> None:
         if self.sync is not None:
             self.sync.local_change()
+
+    # The coordinator's pages ---------------------------------------------------------
+    def attach_coordinator(self, context: CoordinatorContext) -> None:
+        """Offer the Coordination menu (the signed-in account is a coordinator or an admin)."""
+        self._coordinator = context
+        self.scheme_menu.menuAction().setVisible(True)
+        self._update_actions()
+
+    def show_page(self, key: str) -> CoordinatorPage | None:
+        """Show a coordinator page (built on first use); None if it cannot be shown."""
+        from icv_app.ui.coordinator.pages import PAGES
+
+        entry = next((p for p in PAGES if p.key == key), None)
+        if entry is None or self._coordinator is None or not entry.available:
+            return None
+        page = self._pages.get(key)
+        if page is None:
+            page = entry.load()(self._coordinator)
+            page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            self._pages[key] = page
+            self.pages.addWidget(page)
+        self.setWindowTitle(entry.title.replace("&", ""))
+        self.pages.setCurrentWidget(page)
+        self._hide_undo()
+        self._update_actions()
+        page.shown()
+        page.setFocus()
+        return page
+
+    @property
+    def current_page(self) -> CoordinatorPage | None:
+        current = self.pages.currentWidget()
+        return next((p for p in self._pages.values() if p is current), None)
 
     def close_form(self) -> None:
         """Back to the list, the open report closed (its data is about to go)."""
@@ -324,6 +372,18 @@ class MainWindow(QMainWindow):
             self.amend_action,
         ):
             visit_menu.addAction(action)
+        # The Coordination menu: only for a coordinator's or an admin's laptop.
+        from icv_app.ui.coordinator.pages import PAGES
+
+        # Alt+N: every other letter of "Scheme" is taken on the list or the form.
+        self.scheme_menu = menus.addMenu("Coordi&nation")
+        self.page_actions: dict[str, QAction] = {}
+        for entry in PAGES:
+            action = self._action(entry.title, lambda key=entry.key: self.show_page(key),
+                                  entry.shortcut)
+            self.scheme_menu.addAction(action)
+            self.page_actions[entry.key] = action
+        self.scheme_menu.menuAction().setVisible(False)
         sync_menu = menus.addMenu("S&ync")
         for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action):
             sync_menu.addAction(action)
@@ -333,6 +393,8 @@ class MainWindow(QMainWindow):
         sync_menu.addAction(self.sign_out_action)
 
     def _update_actions(self) -> None:
+        from icv_app.ui.coordinator.pages import PAGES
+
         """Actions that cannot apply where the user is are greyed out; those that apply
         to the report open but may be refused for it (editing a submitted report,
         deleting one) stay enabled and say why when used, so no key press goes unheard."""
@@ -340,7 +402,7 @@ class MainWindow(QMainWindow):
         form = self._form if on_form else None
         summary = self.visits.selected_summary() if not on_form else None
         self.export_action.setEnabled(form is not None)
-        self.close_visit_action.setEnabled(on_form)
+        self.close_visit_action.setEnabled(on_form or self.current_page is not None)
         for action in (self.add_detainee_action, self.add_issue_action, self.submit_action,
                        self.amend_action):
             action.setEnabled(form is not None)
@@ -348,6 +410,9 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(not on_form and self._undo_visit_id is not None)
         self.find_action.setEnabled(not on_form)
         self.new_action.setEnabled(self._service is not None)
+        for key, action in self.page_actions.items():
+            entry = next(p for p in PAGES if p.key == key)
+            action.setEnabled(self._coordinator is not None and entry.available)
 
     def _form_call(self, name: str) -> None:
         if self._form is not None and self.pages.currentWidget() is self._form:
@@ -394,6 +459,7 @@ class MainWindow(QMainWindow):
         form = self.form
         form.load(report, self.service.amendments(visit_id))
         self._save_state("", SAVED_STYLE)
+        self._back_page = None
         self._show_form(visit_id)
 
     def _show_form(self, visit_id: str) -> None:
@@ -405,7 +471,21 @@ class MainWindow(QMainWindow):
         form.header.suite.setFocus()
         self.form_opened.emit(visit_id)
 
+    def open_report_from_page(self, visit_id: str) -> None:
+        """Open a report from a coordinator page; Back (Ctrl+W) returns to that page."""
+        page = self.current_page
+        self.open_visit(visit_id)
+        self._back_page = page
+
     def show_list(self) -> None:
+        """Back: from a report to where it was opened from (the list, or a coordinator
+        page), from a coordinator page to the list."""
+        back, self._back_page = self._back_page, None
+        if (back is not None and self._form is not None
+                and self.pages.currentWidget() is self._form):
+            key = next(k for k, p in self._pages.items() if p is back)
+            self.show_page(key)
+            return
         if self.pages.currentWidget() is self.visits:
             return
         current = self._form.report.id if self._form is not None else None
