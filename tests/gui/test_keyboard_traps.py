@@ -51,7 +51,7 @@ pytestmark = pytest.mark.gui
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-FORM_TABS = range(6)  # Header, Counts, Detainees, Conditions, Issues, Amendments
+FORM_TABS = range(7)  # Header, Counts, Detainees, Conditions, Issues, Amendments, Messages
 # The offscreen platform cannot raise a menu's popup or grab the keyboard for it; the
 # menu opens and takes the keys all the same.
 OPENS_MENUS = pytest.mark.qt_log_ignore(
@@ -412,7 +412,7 @@ def test_the_visit_form_mnemonics_differ_and_do_what_they_say(
     form = window.form
     form.tabs.setCurrentIndex(tab)
     titles = [form.tabs.tabText(i) for i in range(form.tabs.count())]
-    assert [mnemonic(t) for t in titles] == ["h", "c", "t", "o", "i", "a"]
+    assert [mnemonic(t) for t in titles] == ["h", "c", "t", "o", "i", "a", "m"]
 
     def restore() -> None:
         form.tabs.setCurrentIndex(tab)

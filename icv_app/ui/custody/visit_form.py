@@ -149,6 +149,13 @@ class VisitForm(QWidget):
             section.changed.connect(self._edited)
             section.held_changed.connect(self._validate)
         self.tabs.addTab(self.amendments_panel, AmendmentsPanel.title)
+        from icv_app.services.custody.coordination import CoordinationService
+        from icv_app.ui.custody.messages_panel import MessagesPanel
+
+        self.coordination = CoordinationService(service.store)
+        self.messages = MessagesPanel(reference)
+        self.messages.status_message.connect(self.status_message)
+        self.tabs.addTab(self.messages, MessagesPanel.title)
         self.detainees.changed.connect(self.issues.detainees_changed)
 
         self.problems_panel = ProblemsPanel()
@@ -183,6 +190,7 @@ class VisitForm(QWidget):
             section.load(shown)
             section.show_notes(notes)
         self._set_read_only(report.is_submitted)
+        self._show_messages()
         self._validate()
         self.tabs.setCurrentIndex(0)
 
@@ -198,9 +206,21 @@ class VisitForm(QWidget):
         self._validate()
         self._update_banner()
 
+    def _show_messages(self) -> None:
+        """The coordinator's questions and the follow-ups of this report; the tab counts
+        the questions waiting for a reply."""
+        self.messages.show_report(self.coordination, self.report.id, self.report.is_submitted)
+        waiting = self.messages.count()
+        index = self.tabs.indexOf(self.messages)
+        self.tabs.setTabText(index, self.messages.title + (f" ({waiting})" if waiting else ""))
+
     def store_changed(self, change: StoreChange) -> None:
         """A committed change in the store: show the newer copy if this report (or one
         of its amendments) was changed by someone other than this form."""
+        from icv_app.ui.custody.messages_panel import MESSAGE_KINDS
+
+        if MESSAGE_KINDS & change.kinds and self.report.is_submitted:
+            self._show_messages()
         report = self.report
         if self.service.origin_of(report) == change.origin:
             return

@@ -194,12 +194,13 @@ class MainWindow(QMainWindow):
             self.set_reference(self._reference_source())
         for page in self._pages.values():
             page.store_changed(change)
+        if self._form is not None and self.pages.currentWidget() is self._form:
+            self._form.store_changed(change)  # the report, its amendments and messages
         if not ({"visit", "amendment"} & change.kinds):
+            self._local_change()  # a reply or a coordinator's record waits to be sent
             return
         if self.pages.currentWidget() is self.visits:
             self.visits.refresh()
-        if self._form is not None and self.pages.currentWidget() is self._form:
-            self._form.store_changed(change)
         self._local_change()
 
     @property
