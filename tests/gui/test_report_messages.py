@@ -41,7 +41,7 @@ def test_a_coordinators_question_shows_on_the_report_and_is_answered(qtbot, wind
     arrives(store, "visit_query", query)
     qtbot.waitUntil(lambda: form.tabs.tabText(index) == "&Messages (1)")
     assert "Was the bell repaired before you left?" in form.messages.plain_text()
-    assert "1 question waiting for your reply." == form.messages.intro.text()
+    assert form.messages.intro.text() == "1 question waiting for your reply."
 
     press(Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
     assert form.tabs.currentWidget() is form.messages

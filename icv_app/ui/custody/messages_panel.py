@@ -25,7 +25,7 @@ from icv_app.ui.shared.tasks import when_done
 
 if TYPE_CHECKING:
     from icv_app.domain.custody.coordination import FollowUp
-    from icv_app.services.custody.coordination import CoordinationService, Conversation
+    from icv_app.services.custody.coordination import Conversation, CoordinationService
 
 MESSAGE_KINDS = frozenset({"visit_query", "query_reply", "follow_up"})
 
