@@ -4,6 +4,9 @@
     icv-app demo --visits N                     fill the profile with synthetic visits
     icv-app visits list [--json]                list the profile's visits
     icv-app pdf visit ID -o FILE                write one visit report as PDF
+    icv-app pdf period --from DATE --to DATE -o FILE
+                                                the period's statistics as PDF (or
+                                                --quarter 2026-Q2, --year 2026 or 2026/27)
     icv-app export figures --from DATE --to DATE -o FILE
                                                 the period's statistics (.csv or .xlsx)
     icv-app export visits --from DATE --to DATE -o FILE
@@ -26,8 +29,11 @@ from icv_app import __version__
 from icv_app.paths import Paths
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from icv_app.composition import AppContext
-    from icv_app.domain.custody.statistics import Period
+    from icv_app.domain.custody.reference import ReferenceData
+    from icv_app.domain.custody.statistics import Period, SchemeStatistics
     from icv_app.domain.custody.visit import VisitReport
 
 EXIT_USAGE = 2
@@ -108,6 +114,21 @@ def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     pdf_visit.add_argument("visit_id", metavar="ID")
     pdf_visit.add_argument("-o", "--output", required=True, metavar="FILE")
     pdf_visit.set_defaults(handler=cmd_pdf_visit)
+    pdf_period = pdf_sub.add_parser(
+        "period", help="the scheme's statistics for a period, with charts (for publication)")
+    pdf_period.add_argument("--from", dest="date_from", metavar="DATE",
+                            help="first day, YYYY-MM-DD (with --to)")
+    pdf_period.add_argument("--to", dest="date_to", metavar="DATE",
+                            help="last day (included), YYYY-MM-DD (with --from)")
+    pdf_period.add_argument("--quarter", metavar="YYYY-QN",
+                            help="a calendar quarter instead, e.g. 2026-Q2 (April to June)")
+    pdf_period.add_argument("--year", metavar="YYYY",
+                            help="a year instead: 2026 (calendar) or 2026/27 (April to March)")
+    pdf_period.add_argument("-o", "--output", required=True, metavar="FILE")
+    pdf_period.add_argument(
+        "--target-days", type=int, default=14, metavar="N",
+        help="a suite not visited in person for more than N days is overdue (default 14)")
+    pdf_period.set_defaults(handler=cmd_pdf_period)
 
     export = sub.add_parser(
         "export", help="write the scheme's figures or the visits behind them (CSV or XLSX)")
@@ -252,6 +273,58 @@ def cmd_pdf_visit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _named_period(period: Period) -> Period:
+    """The period as the quarter or year it is, if it is one: its label reads "Apr–Jun
+    2026" and it is compared with the quarter before, not with the 91 days before."""
+    from icv_app.domain.custody.statistics import Period
+
+    for named in (Period.quarter_of(period.start), Period.year_of(period.start),
+                  Period.year_of(period.start, 4)):
+        if (named.start, named.end) == (period.start, period.end):
+            return named
+    return period
+
+
+def _pdf_period(args: argparse.Namespace) -> Period | None:
+    """The period ``--from``/``--to``, ``--quarter`` or ``--year`` names (exactly one of
+    them), or None after saying what is wrong."""
+    import datetime as dt
+    import re
+
+    from icv_app.domain.custody.statistics import Period
+
+    given = [name for name, value in (("--from/--to", args.date_from or args.date_to),
+                                      ("--quarter", args.quarter), ("--year", args.year))
+             if value]
+    if len(given) != 1:
+        print("icv-app: name the period with one of --from DATE --to DATE, "
+              "--quarter YYYY-QN or --year YYYY"
+              + (f" (not {' and '.join(given)})" if given else ""), file=sys.stderr)
+        return None
+    if args.quarter:
+        match = re.fullmatch(r"(\d{4})-?Q([1-4])", args.quarter.strip(), re.IGNORECASE)
+        if not match:
+            print(f"icv-app: --quarter {args.quarter!r} is not a quarter: write it as "
+                  "YYYY-QN, e.g. 2026-Q2 for April to June 2026", file=sys.stderr)
+            return None
+        year, quarter = int(match[1]), int(match[2])
+        return Period.quarter_of(dt.date(year, 3 * quarter - 2, 1))
+    if args.year:
+        match = re.fullmatch(r"(\d{4})(?:/(\d{2}))?", args.year.strip())
+        if not match or (match[2] and int(match[2]) != (int(match[1]) + 1) % 100):
+            print(f"icv-app: --year {args.year!r} is not a year: write 2026 for the calendar "
+                  "year or 2026/27 for April 2026 to March 2027", file=sys.stderr)
+            return None
+        return Period.year_of(dt.date(int(match[1]), 4 if match[2] else 1, 1),
+                              4 if match[2] else 1)
+    if not (args.date_from and args.date_to):
+        missing = "--to" if args.date_from else "--from"
+        print(f"icv-app: {missing} is missing: give both --from and --to", file=sys.stderr)
+        return None
+    period = _export_period(args)
+    return None if period is None else _named_period(period)
+
+
 def _export_period(args: argparse.Namespace) -> Period | None:
     """The period ``--from``/``--to`` name, or None after saying what is wrong."""
     import datetime as dt
@@ -305,9 +378,40 @@ def _write_export(out: Path, write: Callable[[], object]) -> bool:
     return True
 
 
-def cmd_export_figures(args: argparse.Namespace) -> int:
+def _period_statistics(
+    args: argparse.Namespace, period: Period
+) -> tuple[SchemeStatistics, ReferenceData, dt.date]:
+    """The scheme's figures for ``period`` (compared with the period before it) from the
+    profile's submitted reports as corrected, with the follow-ups it holds; and the day
+    coverage is measured to (the period's end, or today for a period not over)."""
     from icv_app.domain.custody.statistics import Period, scheme_statistics
     from icv_app.domain.custody.times import local_now
+    from icv_app.services.custody.coordination import CoordinationService
+
+    previous = period.previous()
+    with _open_profile(args) as profile:
+        reference = profile.reference
+        # The previous period too: the figures are compared with it, and a suite's last
+        # visit may lie there.
+        reports = _submitted_visits(profile, Period.between(previous.start, period.end))
+        # A follow-up without the date its issue was raised cannot be placed in time.
+        follow_ups = [(f.suite_id, f.raised_on, f.closed_on)
+                      for f in CoordinationService(profile.store).follow_ups()
+                      if f.raised_on is not None]
+    as_of = min(period.end, local_now(reference.time_zone).date())
+    stats = scheme_statistics(
+        reports, period,
+        suite_ids=[s.id for s in reference.open_suites()],
+        follow_ups=follow_ups,
+        as_of=as_of,
+        target_days=args.target_days,
+        suite_names={s.id: s.name for s in reference.suites},
+        zone_name=reference.time_zone,
+    )
+    return stats, reference, as_of
+
+
+def cmd_export_figures(args: argparse.Namespace) -> int:
     from icv_app.reports.custody.export import write_figures
 
     period, out = _export_period(args), _export_target(args)
@@ -316,22 +420,8 @@ def cmd_export_figures(args: argparse.Namespace) -> int:
     if args.target_days < 1:
         print("icv-app: --target-days must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
-    previous = period.previous()
-    with _open_profile(args) as profile:
-        reference = profile.reference
-        # The previous period too: the figures are compared with it, and a suite's last
-        # visit may lie there.
-        reports = _submitted_visits(profile, Period.between(previous.start, period.end))
-    # Coverage is measured to the period's end, or to today for a period not over yet.
-    as_of = min(period.end, local_now(reference.time_zone).date())
-    stats = scheme_statistics(
-        reports, period,
-        suite_ids=[s.id for s in reference.open_suites()],
-        as_of=as_of,
-        target_days=args.target_days,
-        suite_names={s.id: s.name for s in reference.suites},
-        zone_name=reference.time_zone,
-    )
+    period = _named_period(period)  # a whole quarter is compared with the quarter before
+    stats, reference, as_of = _period_statistics(args, period)
     if not _write_export(out, lambda: write_figures(out, stats, reference)):
         return EXIT_USAGE
     print(f"Wrote {out}: the figures of {stats.current.total.visits} submitted visits "
@@ -340,11 +430,29 @@ def cmd_export_figures(args: argparse.Namespace) -> int:
         if c.overdue:
             since = (f"last visited in person {c.last_visited} ({c.days_since} days before "
                      f"{as_of})" if c.last_visited else
-                     f"not visited in person since at least {previous.start}")
+                     f"not visited in person since at least {period.previous().start}")
             print(f"Overdue: {reference.suite_name(c.suite_id)}, {since}; "
                   f"the target is every {c.target_days} days.")
     for warning in stats.warnings:
         print(f"Predictable: {warning}")
+    return 0
+
+
+def cmd_pdf_period(args: argparse.Namespace) -> int:
+    from icv_app.reports.custody.period_pdf import write_period_pdf
+
+    period = _pdf_period(args)
+    if period is None:
+        return EXIT_USAGE
+    if args.target_days < 1:
+        print("icv-app: --target-days must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.output)
+    stats, reference, _as_of = _period_statistics(args, period)
+    if not _write_export(out, lambda: write_period_pdf(stats, reference, out)):
+        return EXIT_USAGE
+    print(f"Wrote {out}: the statistics of {stats.current.total.visits} submitted visits, "
+          f"{period.label} ({period.start} to {period.end}).")
     return 0
 
 

@@ -457,3 +457,29 @@ def test_an_unwritable_output_is_an_error_not_a_crash(demo_profile, paths, capsy
     out = tmp_path / "no-such-folder" / "visits.csv"
     code, _, err = run(capsys, paths, "export", "visits", *EVERYTHING, "-o", str(out))
     assert code == 2 and "cannot write" in err
+
+
+def test_export_figures_counts_the_follow_ups_still_open_at_the_periods_end(
+        store, paths, capsys, tmp_path):
+    from icv_app.domain.custody.coordination import FollowUp
+    from icv_app.domain.serialize import to_dict
+    from icv_app.store.records import save_record
+
+    report = make_visit(ASHFORD, "2026-04-07", "10:00", "11:00", counts=Counts(in_custody=1))
+    report.status = VisitStatus.DRAFT
+    store.writer.submit(lambda db: save_visit(db, report)).result()
+    store.writer.submit(lambda db: submit_visit(db, report)).result()
+    still_open = FollowUp(report.id, "issue-1", suite_id=ASHFORD, raised_on=dt.date(2026, 4, 7))
+    closed = FollowUp(report.id, "issue-2", suite_id=ASHFORD, raised_on=dt.date(2026, 4, 7),
+                      closed_on=dt.date(2026, 4, 20))
+    for item in (still_open, closed):
+        body = to_dict(item)
+        store.writer.submit(lambda db, b=body: save_record(db, "follow_up", b)).result()
+    store.close()
+    out = tmp_path / "figures.xlsx"
+    code, _, _ = run(capsys, paths, "export", "figures", "--from", "2026-04-01",
+                     "--to", "2026-06-30", "-o", str(out))
+    assert code == 0
+    rows = list(openpyxl.load_workbook(out)["Figures"].iter_rows(values_only=True))
+    total = dict(zip(FIGURE_COLUMNS, rows[-1], strict=True))
+    assert total["Outstanding follow-ups at period end"] == 1

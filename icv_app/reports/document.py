@@ -186,6 +186,9 @@ class Document:
     watermark and says so in the title.
     """
 
+    # The footer's notice: what the pages hold and how to handle them.
+    notice = PERSONAL_DATA_NOTICE
+
     def __init__(self, styles: Styles, *, running_title: str, running_ref: str,
                  draft: bool, running_id: str = "") -> None:
         self.s = styles
@@ -421,7 +424,7 @@ class Document:
         canvas.setLineWidth(0.5)
         canvas.line(left, height - 17.8 * mm, right, height - 17.8 * mm)
         canvas.line(left, 15.5 * mm, right, 15.5 * mm)
-        canvas.drawString(left, 12 * mm, PERSONAL_DATA_NOTICE)
+        canvas.drawString(left, 12 * mm, self.notice)
         canvas.setFont(f.bold, 7.5)
         canvas.drawRightString(right, 12 * mm, f"Page {number} of {total}")
         canvas.restoreState()
