@@ -36,6 +36,19 @@ def test_every_dependency_is_pinned_in_the_constraints_file():
     assert names - pinned == set()
 
 
+
+def test_every_package_is_in_the_built_wheel():
+    """An installed (not editable) app has every subpackage: pyproject names each one."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "icv_app").rglob("__init__.py")
+    }
+    assert found - listed == set()
+
 def test_ruff_is_clean():
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--quiet", "icv_app", "tests", "benchmarks"],
