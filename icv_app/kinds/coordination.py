@@ -4,6 +4,8 @@ as synced kinds.
 Each lives in its report's scope: a query and a follow-up reach the visitor who made the
 report (through ``own``, as children of their visit), and the visitor's reply reaches the
 coordinators (``scheme``). The review status and notes are for coordinators only.
+Custody record reviews and dip samples stand on their own; the follow-up of an escalated
+record review is a child of that review.
 """
 
 from __future__ import annotations
@@ -68,6 +70,26 @@ def _follow_up_check(item: FollowUp) -> list[Problem]:
     if item.id != follow_up_id_for(item.visit_id, item.issue_id):
         problems.append(Problem("id", "An issue has one follow-up record, whose id comes "
                                 "from the report's and the issue's."))
+    if item.record_review_id:
+        problems.append(Problem("record_review_id", "A custody record review's follow-up "
+                                "is a record review follow-up, not a report's."))
+    return problems
+
+
+def _record_follow_up_check(item: FollowUp) -> list[Problem]:
+    from icv_app.domain.custody.coordination import (
+        RECORD_REVIEW_ISSUE,
+        follow_up_problems,
+        record_follow_up_id,
+    )
+
+    problems = [Problem(f, m) for f, m in follow_up_problems(item)]
+    if item.visit_id or item.issue_id != RECORD_REVIEW_ISSUE or not item.record_review_id:
+        problems.append(Problem("record_review_id", "A record review's follow-up names the "
+                                "review, and no report or issue."))
+    elif item.id != record_follow_up_id(item.record_review_id):
+        problems.append(Problem("id", "A record review has one follow-up record, whose id "
+                                "comes from the review's."))
     return problems
 
 
@@ -222,4 +244,26 @@ RECORD_REVIEW = Kind(
             "date_out": "Date out", "escalated_to": "Escalated to"},
 )
 
-KINDS = (VISIT_REVIEW, VISIT_QUERY, QUERY_REPLY, FOLLOW_UP, DIP_SAMPLE, RECORD_REVIEW)
+# The follow-up of a custody record review whose concern was escalated: the same body as
+# an issue's follow-up, a child of the review (FOLLOW_UP's parent must be a submitted
+# visit report, which a review is not). Coordinators only for now: the trained visitor
+# who made the review does not see its outcome (their laptop's scope would grow).
+RECORD_FOLLOW_UP = Kind(
+    name="record_follow_up",
+    label="record review follow-up",
+    load_type=_loader("FollowUp"),
+    table="record_follow_ups",
+    parent="record_review",
+    parent_field="record_review_id",
+    read=_COORDINATORS,
+    write=_COORDINATORS,
+    check=_record_follow_up_check,
+    columns=lambda f: {"status": f.status.value},
+    local_migrations=(("0001_record_follow_ups",
+                       _table("record_follow_ups", "record_review_id TEXT, status TEXT")),),
+    push_order=60,  # after its review
+    labels=FOLLOW_UP.labels,
+)
+
+KINDS = (VISIT_REVIEW, VISIT_QUERY, QUERY_REPLY, FOLLOW_UP, DIP_SAMPLE, RECORD_REVIEW,
+         RECORD_FOLLOW_UP)

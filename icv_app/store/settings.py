@@ -99,3 +99,19 @@ DEVICE_TOKEN_IN_DB = _text("sync.secret.device_token",
                            "The device token, where the OS has no keyring.")
 
 ACCOUNT = (SERVER_URL, USERNAME, USER_ID, ROLE, DEVICE_ID, DEVICE_NAME, ALLOW_INSECURE)
+
+MAX_OVERDUE_DAYS = 365
+
+
+def _parse_overdue_days(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= MAX_OVERDUE_DAYS:
+        raise ValueError(text)
+    return days
+
+
+FOLLOW_UP_OVERDUE_DAYS: Setting[int] = Setting(
+    "coordination.follow_up_overdue_days", 28, _parse_overdue_days, str,
+    "Days after it was raised that a follow-up not closed counts as overdue (this laptop's "
+    "Follow-ups page).",
+)

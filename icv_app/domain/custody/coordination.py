@@ -8,6 +8,8 @@ the visitor and their reply, and follow-up items for issues not resolved at the 
 - :class:`QueryReply`: the visitor's answer, which travels back the same way; final.
 - :class:`FollowUp`: an issue taken further: escalated to whom and when, the response
   and its date, closed. The visitor who raised the issue sees its outcome on the report.
+  A custody record review whose concern was escalated has one too
+  (:func:`follow_up_for_record_review`).
 
 Plain dataclasses with string enums, synced as the kinds in :mod:`icv_app.kinds.coordination`.
 """
@@ -95,10 +97,18 @@ class FollowUp:
     closed_on: dt.date | None = None
     notes: str = ""
     id: str = ""
+    # A custody record review's follow-up (kind ``record_follow_up``) names the review
+    # here and no report: ``visit_id`` is "" and ``issue_id`` is RECORD_REVIEW_ISSUE (see
+    # :func:`follow_up_for_record_review`).
+    record_review_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.id:
             self.id = follow_up_id_for(self.visit_id, self.issue_id)
+
+    @property
+    def from_record_review(self) -> bool:
+        return bool(self.record_review_id)
 
     @property
     def status(self) -> FollowUpStatus:
@@ -140,6 +150,32 @@ def follow_ups_for(report: object) -> list[FollowUp]:
         for issue in report.issues
         if issue.resolved is not True
     ]
+
+
+RECORD_REVIEW_ISSUE = "record-review"
+
+
+def record_follow_up_id(record_review_id: str) -> str:
+    """One follow-up per custody record review, whoever escalates it first."""
+    return follow_up_id_for(record_review_id, RECORD_REVIEW_ISSUE)
+
+
+def follow_up_for_record_review(review: object) -> FollowUp:
+    """The follow-up item of a custody record review whose concern was escalated: raised
+    on the day of the review, its concern as the summary, escalated to whom it names.
+
+    It is a :class:`FollowUp` like an issue's, kept as its own kind (``record_follow_up``,
+    a child of the review): the ``follow_up`` kind is a child of a submitted visit report,
+    which the server checks, so a review's follow-up cannot be one of those."""
+    from icv_app.domain.custody.record_review import RecordReview
+
+    assert isinstance(review, RecordReview)
+    return FollowUp(
+        visit_id="", issue_id=RECORD_REVIEW_ISSUE, suite_id=review.suite_id,
+        raised_on=review.reviewed_on, summary=review.concerns.strip(),
+        escalated_to=review.escalated_to.strip(), record_review_id=review.id,
+        id=record_follow_up_id(review.id),
+    )
 
 
 def follow_up_problems(item: FollowUp) -> list[tuple[str, str]]:
