@@ -206,8 +206,11 @@ def undo_last_migration(paths, key) -> None:  # type: ignore[no-untyped-def]
     conn.execute("DROP TABLE visits_search")
     conn.execute("DROP TABLE server_stored")
     conn.execute("DROP TABLE lost")
+    for trigger in ("insert", "update", "delete"):
+        conn.execute(f"DROP TRIGGER visit_facets_{trigger}")
+    conn.execute("DROP TABLE visit_facets")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
-                 "('0005_visits_search', '0006_server_stored')")
+                 "('0005_visits_search', '0006_server_stored', '0007_scheme_reports')")
     conn.execute("PRAGMA user_version = 4")
     conn.close()
 

@@ -24,7 +24,7 @@ PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 # The schema migrations this version knows, in order (defined in store/migrations.py).
 MIGRATION_NAMES = (
     "0001_visits", "0002_sync", "0003_visits_list_index", "0004_held_aside",
-    "0005_visits_search", "0006_server_stored",
+    "0005_visits_search", "0006_server_stored", "0007_scheme_reports",
 )
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 

@@ -234,6 +234,96 @@ def _m0006(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM settings WHERE key = 'pull_since'")
 
 
+# The coordinator's list of all reports (a coordinator's laptop holds the whole scheme)
+# reads one narrow row per live report, never the visits table: a visit's row carries its
+# JSON body (an overflow chain of encrypted pages) before ``deleted`` and ``created_at``,
+# so reading them for 50,000 visits takes seconds. Triggers keep the rows (so every way a
+# report arrives keeps them right: a save, a submission, a pull, an import, a deletion)
+# and read from the body what has no column: the panel, the visitors and the issues not
+# resolved at the time. A body that is not JSON (never written by this app) gives empty
+# values rather than stopping the write.
+def _facets_sql(row: str, source: str = "") -> str:
+    """The statement that writes the list row of the live report(s) ``row``: ``new`` in
+    a trigger, or ``v`` over ``source`` (``FROM visits AS v``) when filling in."""
+    body = f"CASE WHEN json_valid({row}.body) THEN {row}.body ELSE '{{}}' END"
+    vid = "CAST(CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.visitor_id') END AS TEXT)"
+    return f"""
+        INSERT OR REPLACE INTO visit_facets (visit_id, suite_id, visit_date, arrival_time,
+            status, detainee_count, issue_count, created_at, panel, visitor_ids,
+            unresolved_count)
+        SELECT {row}.id, {row}.suite_id, {row}.visit_date, {row}.arrival_time, {row}.status,
+            {row}.detainee_count, {row}.issue_count, {row}.created_at,
+            coalesce(CAST(json_extract({body}, '$.header.panel') AS TEXT), ''),
+            coalesce((SELECT group_concat({vid}, char(31) ORDER BY j.key)
+                      FROM json_each({body}, '$.header.visitors') AS j
+                      WHERE {vid} IS NOT NULL), ''),
+            (SELECT count(*) FROM json_each({body}, '$.issues') AS i
+             WHERE CASE WHEN i.type = 'object'
+                   THEN json_extract(i.value, '$.resolved') IS NOT 1 ELSE 0 END)
+        {source} WHERE {row}.deleted = 0"""
+
+
+@_versioned("0007_scheme_reports")
+def _m0007(db: sqlite_utils.Database) -> None:
+    # A live report's list columns (copied from visits), its panel, its visitors in order
+    # joined by U+001F, and how many of its issues were not resolved at the time
+    # (resolved "No" or not said).
+    db.execute(
+        """
+        CREATE TABLE visit_facets (
+            visit_id TEXT PRIMARY KEY,
+            suite_id TEXT NOT NULL DEFAULT '',
+            visit_date TEXT,
+            arrival_time TEXT,
+            status TEXT NOT NULL DEFAULT 'draft',
+            detainee_count INTEGER NOT NULL DEFAULT 0,
+            issue_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT '',
+            panel TEXT NOT NULL DEFAULT '',
+            visitor_ids TEXT NOT NULL DEFAULT '',
+            unresolved_count INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID
+        """
+    )
+    # The list's filters are answered from one of these alone, newest first: by period,
+    # by suite, by panel, and the few reports with unresolved issues; each holds every
+    # column a filter reads, so no report's row is read to count or to pick a page.
+    db.execute(
+        "CREATE INDEX visit_facets_date ON visit_facets(visit_date DESC, arrival_time DESC, "
+        "suite_id, panel, unresolved_count, visitor_ids)"
+    )
+    db.execute(
+        "CREATE INDEX visit_facets_suite ON visit_facets(suite_id, visit_date DESC, "
+        "arrival_time DESC, panel, unresolved_count, visitor_ids)"
+    )
+    db.execute(
+        "CREATE INDEX visit_facets_panel ON visit_facets(panel, visit_date DESC, "
+        "arrival_time DESC, suite_id, unresolved_count, visitor_ids)"
+    )
+    db.execute(
+        "CREATE INDEX visit_facets_unresolved ON visit_facets(visit_date DESC, "
+        "arrival_time DESC, suite_id, panel, unresolved_count, visitor_ids) "
+        "WHERE unresolved_count > 0"
+    )
+    facets = _facets_sql("new")
+    clear = "DELETE FROM visit_facets WHERE visit_id = {0}.id;"
+    # An insert may replace a row whose delete trigger did not run (REPLACE): clear first.
+    db.execute(
+        "CREATE TRIGGER visit_facets_insert AFTER INSERT ON visits BEGIN "
+        f"{clear.format('new')} {facets}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER visit_facets_update AFTER UPDATE OF body, id, suite_id, visit_date, "
+        "arrival_time, status, detainee_count, issue_count, created_at, deleted ON visits "
+        f"BEGIN {clear.format('old')} {facets}; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER visit_facets_delete AFTER DELETE ON visits BEGIN "
+        f"{clear.format('old')} END"
+    )
+    db.execute(_facets_sql("v", "FROM visits AS v"))  # the reports already here, once
+
+
 def kind_migrations() -> list[Migrations]:
     """One migration set per registered kind that brings tables of its own."""
     sets = []

@@ -45,6 +45,37 @@ class VisitFilter:
     search: str = ""
 
 
+def search_clause(search: str) -> tuple[str, list[Any]] | None:
+    """The condition on ``visits AS v`` (and its parameters) for a search term, or None
+    for no term."""
+    term = search.strip().lower()
+    if len(term) >= MIN_INDEXED_SEARCH:
+        # The trigram index finds any substring of three or more characters.
+        return (
+            "v.id IN (SELECT visit_id FROM visits_search WHERE visits_search MATCH ?)",
+            [fts_phrase(term)],
+        )
+    if term:
+        return f"v.{LIKE}", [like_pattern(term)]
+    return None
+
+
+LIKE = "search_text LIKE ? ESCAPE '\\'"  # with like_pattern(term): the row-by-row search
+
+
+def like_pattern(term: str) -> str:
+    """The LIKE pattern (for :data:`LIKE`) that finds ``term`` anywhere."""
+    term = term.strip().lower()
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def fts_phrase(term: str) -> str:
+    """The MATCH argument of ``visits_search`` that finds ``term`` anywhere (three
+    characters or more: the index is of trigrams)."""
+    term = term.strip().lower()
+    return '"' + term.replace('"', '""') + '"'
+
+
 def list_visits(
     db: Queryable, where: VisitFilter | None = None, limit: int | None = None
 ) -> list[VisitSummary]:
@@ -63,17 +94,10 @@ def list_visits(
     if where.date_to:
         clauses.append("v.visit_date <= ?")
         params.append(where.date_to.isoformat())
-    term = where.search.strip().lower()
-    if len(term) >= MIN_INDEXED_SEARCH:
-        # The trigram index finds any substring of three or more characters.
-        clauses.append(
-            "v.id IN (SELECT visit_id FROM visits_search WHERE visits_search MATCH ?)"
-        )
-        params.append('"' + term.replace('"', '""') + '"')
-    elif term:
-        clauses.append("v.search_text LIKE ? ESCAPE '\\'")
-        term = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.append(f"%{term}%")
+    search = search_clause(where.search)
+    if search is not None:
+        clauses.append(search[0])
+        params += search[1]
     sql = (
         "SELECT v.id, v.suite_id, v.visit_date, v.arrival_time, v.status, v.detainee_count, "
         "v.issue_count, coalesce(a.n, 0), v.updated_at, v.created_at FROM visits v LEFT JOIN "
