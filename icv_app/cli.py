@@ -384,9 +384,10 @@ def _period_statistics(
     """The scheme's figures for ``period`` (compared with the period before it) from the
     profile's submitted reports as corrected, with the follow-ups it holds; and the day
     coverage is measured to (the period's end, or today for a period not over)."""
-    from icv_app.domain.custody.statistics import Period, scheme_statistics
+    from icv_app.domain.custody.statistics import Period
     from icv_app.domain.custody.times import local_now
     from icv_app.services.custody.coordination import CoordinationService
+    from icv_app.services.custody.statistics import period_statistics
 
     previous = period.previous()
     with _open_profile(args) as profile:
@@ -394,21 +395,13 @@ def _period_statistics(
         # The previous period too: the figures are compared with it, and a suite's last
         # visit may lie there.
         reports = _submitted_visits(profile, Period.between(previous.start, period.end))
-        # A follow-up without the date its issue was raised cannot be placed in time.
-        follow_ups = [(f.suite_id, f.raised_on, f.closed_on)
-                      for f in CoordinationService(profile.store).follow_ups()
-                      if f.raised_on is not None]
-    as_of = min(period.end, local_now(reference.time_zone).date())
-    stats = scheme_statistics(
-        reports, period,
-        suite_ids=[s.id for s in reference.open_suites()],
-        follow_ups=follow_ups,
-        as_of=as_of,
-        target_days=args.target_days,
-        suite_names={s.id: s.name for s in reference.suites},
-        zone_name=reference.time_zone,
+        follow_ups = CoordinationService(profile.store).follow_ups()
+    # The same assembly as the Statistics page's, so both count alike.
+    result = period_statistics(
+        reports, follow_ups, period, reference,
+        today=local_now(reference.time_zone).date(), target_days=args.target_days,
     )
-    return stats, reference, as_of
+    return result.stats, reference, result.as_of
 
 
 def cmd_export_figures(args: argparse.Namespace) -> int:
