@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from icv_app.server import audit, throttle
 from icv_app.server.audit import CLI_ACTOR, Actor, AuditEntry
-from icv_app.server.storage import devices, read, users, write
+from icv_app.server.storage import devices, is_postgres, read, users, write
 from icv_app.sync.wire import Role
 
 MIN_PASSWORD_LENGTH = 10
@@ -382,3 +382,94 @@ def import_reference(
             except ValueError as exc:
                 raise AdminError(f"{kind} {getattr(record, 'code', '')!r}: {exc}") from None
     return ReferenceImported(len(suites), len(panels), len(visitors))
+
+
+# --- for the admin API (icv_app.server.admin_api) ----------------------------------------
+
+
+def _last_enabled_admin(conn: Connection, user: UserInfo) -> bool:
+    """Is ``user`` the only enabled admin (so that no one could manage accounts without
+    them but the server's operator at the command line)?"""
+    if user.role is not Role.ADMIN or user.disabled:
+        return False
+    query = select(users.c.id).where(
+        users.c.role == Role.ADMIN.value, users.c.disabled.is_(False)
+    )
+    if is_postgres(conn):
+        # Lock the enabled admins' rows: of two admins demoting each other at once, the
+        # second waits for the first and then sees one admin fewer (SQLite's write
+        # transactions are one at a time already).
+        query = query.with_for_update()
+    admins = {row[0] for row in conn.execute(query)}
+    return not (admins - {user.id})
+
+
+def _last_admin_message(user: UserInfo, change: str) -> str:
+    return (
+        f"{user.username} is the only admin left, so cannot be {change}: make another "
+        "user an admin first (the scheme's accounts would otherwise have no one to "
+        "manage them)."
+    )
+
+
+def set_role(
+    engine: Engine,
+    username: str,
+    role: Role | str,
+    *,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> UserInfo:
+    """Change a user's role; refused (AdminError) if it would leave no enabled admin.
+    Their devices stay signed in and act in the new role from their next request."""
+    new_role = parse_role(role.value if isinstance(role, Role) else role)
+    now = now or _now()
+    with write(engine) as conn:
+        user = _find_user(conn, username)
+        if user.role is new_role:
+            return user
+        if _last_enabled_admin(conn, user):
+            raise AdminError(_last_admin_message(user, f"made a {new_role.value}"))
+        conn.execute(users.update().where(users.c.id == user.id).values(role=new_role.value))
+        audit.record(
+            conn,
+            AuditEntry(
+                "user.role_changed",
+                actor,
+                detail={"user_id": user.id, "from": user.role.value, "to": new_role.value},
+            ),
+            now,
+        )
+    return UserInfo(user.id, user.username, new_role, user.disabled, user.created_at)
+
+
+def set_disabled_keeping_an_admin(
+    engine: Engine,
+    username: str,
+    disabled: bool,
+    *,
+    actor: Actor = CLI_ACTOR,
+    now: dt.datetime | None = None,
+) -> UserInfo:
+    """As :func:`set_disabled`, but never disables the last enabled admin (checked in the
+    same transaction, so two admins disabling each other at once cannot both succeed)."""
+    now = now or _now()
+    with write(engine) as conn:
+        user = _find_user(conn, username)
+        if user.disabled == disabled:
+            return user
+        if disabled and _last_enabled_admin(conn, user):
+            raise AdminError(_last_admin_message(user, "disabled"))
+        conn.execute(users.update().where(users.c.id == user.id).values(disabled=disabled))
+        action = "user.disabled" if disabled else "user.enabled"
+        audit.record(conn, AuditEntry(action, actor, detail={"user_id": user.id}), now)
+    return UserInfo(user.id, user.username, user.role, disabled, user.created_at)
+
+
+def get_device(engine: Engine, device_id: str) -> DeviceInfo:
+    """The device with exactly this id, or AdminError."""
+    with read(engine) as conn:
+        row = conn.execute(_device_query().where(devices.c.id == device_id)).first()
+    if row is None:
+        raise AdminError(f"No device with id {device_id!r}.")
+    return DeviceInfo(**row._mapping)

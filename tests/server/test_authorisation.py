@@ -191,6 +191,17 @@ def test_openapi_lists_exactly_the_endpoints_the_matrix_covers(server: Server) -
         "POST /api/v1/sync/locate",
         "GET /api/v1/settings",
         "PUT /api/v1/settings",
+        # Administration: its own role table and matrix, tests/server/test_admin_api.py.
+        "GET /api/v1/admin/access",
+        "GET /api/v1/admin/users",
+        "POST /api/v1/admin/users",
+        "PUT /api/v1/admin/users/{username}/role",
+        "PUT /api/v1/admin/users/{username}/disabled",
+        "POST /api/v1/admin/users/{username}/password",
+        "POST /api/v1/admin/users/{username}/unlock",
+        "GET /api/v1/admin/devices",
+        "POST /api/v1/admin/devices/{device_id}/revoke",
+        "PUT /api/v1/admin/retention",
     }
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
     from icv_app.domain.custody.reference import ReferenceData
+    from icv_app.services.admin import AdminService
     from icv_app.services.custody.coordination import CoordinationService
     from icv_app.services.custody.reference import ReferenceService
     from icv_app.services.custody.visits import VisitService
@@ -33,7 +34,8 @@ class CoordinatorContext:
     ``reference()``: the scheme's lists as they are now; ``username``: who is signed in
     (recorded as the author of reviews, queries and follow-ups); ``today()``: the
     scheme's date today (tests fix it); ``open_report(visit_id)``: show a report in the
-    visit form (read-only once submitted)."""
+    visit form (read-only once submitted); ``admin``: managing the central store's
+    accounts and devices as the signed-in account (None: not offered here)."""
 
     visits: VisitService
     coordination: CoordinationService
@@ -42,6 +44,9 @@ class CoordinatorContext:
     username: str = ""
     today: Callable[[], dt.date] = field(default=lambda: dt.date.today())
     open_report: Callable[[str], None] = field(default=lambda _visit_id: None)
+    # The central store's administration (users, devices, retention); None where this
+    # laptop offers none.
+    admin: AdminService | None = None
 
 
 class CoordinatorPage(QWidget):

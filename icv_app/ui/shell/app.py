@@ -55,6 +55,7 @@ def application() -> QApplication:
 def coordinator_context(window: MainWindow, context: AppContext,
                         username: str) -> CoordinatorContext:
     """The services behind the Coordination menu's pages, for the signed-in coordinator."""
+    from icv_app.services.admin import AdminService
     from icv_app.services.custody.coordination import CoordinationService
     from icv_app.ui.coordinator.page import CoordinatorContext
 
@@ -65,6 +66,7 @@ def coordinator_context(window: MainWindow, context: AppContext,
         reference=lambda: window.reference,
         username=username,
         open_report=window.open_report_from_page,
+        admin=AdminService(context.store),
     )
 
 
