@@ -350,10 +350,9 @@ class FollowUpsPage(CoordinatorPage):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((100, 110, 90, 0, 125, 110, 75, 90)):
-            if width:
-                self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((100, 110, 90, 220, 125, 110, 75, 90)):
+            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)  # any width left over
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         # Enter on an item: edit it.
         self.table.activated.connect(lambda _i: self.editor.escalated_to.setFocus())

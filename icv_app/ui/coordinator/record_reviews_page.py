@@ -225,6 +225,8 @@ class RecordReviewEditor(QWidget):
 
         self.custody = CustodyNumberEdit(pattern)
         self.custody.setMaximumWidth(260)
+        self.custody.setMinimumWidth(
+            self.custody.fontMetrics().horizontalAdvance(self.custody.placeholderText()) + 24)
         self.suite = ChoiceCombo()
         self.suite.setMaximumWidth(320)
         self.date_in = DayEdit(today)
@@ -484,10 +486,9 @@ class RecordReviewsPage(CoordinatorPage):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((115, 105, 88, 88, 92, 0, 110)):
-            if width:
-                self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((115, 105, 88, 88, 92, 170, 90)):
+            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)  # any width left over
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         # Enter on a review: edit it.
         self.table.activated.connect(lambda _i: self.editor.custody.setFocus())

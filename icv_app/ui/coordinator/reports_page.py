@@ -73,9 +73,11 @@ if TYPE_CHECKING:
 
 COLUMNS = ("Reference", "Date", "Suite", "Visitors", "Status", "Review", "Detainees",
            "Issues", "Unresolved", "Open queries", "Amendments")
-VISITORS_COLUMN = 3  # takes the width the others leave
-# What the widest usual cell of each column holds (the header's words too).
-SAMPLES = ("NS-26-8CRP-SZG8", "19 Mar 2026", "Beckley Park", "", "Submitted", "Query sent",
+VISITORS_COLUMN = 3
+# What the widest usual cell of each column holds (the header's words too); the visitors
+# column is wide enough for two names, and the last column takes any width left over.
+SAMPLES = ("NS-26-8CRP-SZG8", "19 Mar 2026", "Beckley Park", "Eden Farrow, Flo Whitcombe",
+           "Submitted", "Query sent",
            "", "", "", "", "")
 NUMBER_COLUMNS = 6  # this column and the ones after it are counts
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -698,7 +700,7 @@ class ReportsPage(CoordinatorPage):
             words = [*COLUMNS[column].split(), sample]
             self.table.setColumnWidth(
                 column, max(metrics.horizontalAdvance(w) for w in words) + 18)
-        header.setSectionResizeMode(VISITORS_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.table.activated.connect(self._activated)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
         self.count_label = QLabel()

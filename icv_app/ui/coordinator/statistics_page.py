@@ -403,6 +403,7 @@ class Tile(QFrame):
         self.change.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.before = QLabel()
         self.before.setStyleSheet(MUTED_STYLE)
+        self.before.setWordWrap(True)  # "Jul–Sep 2026: 174.5" may not fit a narrow card
         for label in (self.change, self.before):
             # A long text never widens the row of tiles past the window.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
