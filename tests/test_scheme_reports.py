@@ -16,7 +16,7 @@ from icv_app.domain.custody.coordination import (
     VisitReview,
     follow_up_id_for,
 )
-from icv_app.domain.custody.report_reference import report_reference
+from icv_app.domain.custody.report_reference import reference_id_prefix, report_reference
 from icv_app.domain.custody.visit import (
     Amendment,
     Detainee,
@@ -35,7 +35,6 @@ from icv_app.store.custody.scheme_reports import (
     find_reports,
     list_reports,
     prepare,
-    reference_id_prefix,
 )
 from icv_app.store.local_store import LocalStore
 from icv_app.store.records import IncomingChange, save_record, store_server_copy

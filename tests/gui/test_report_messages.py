@@ -13,6 +13,7 @@ from icv_app.domain.custody.visit import IssueRaised, VisitStatus
 from icv_app.domain.serialize import to_dict
 from icv_app.services.custody.coordination import CoordinationService
 from icv_app.store.records import save_record
+from icv_app.ui.custody.visits_list import QUESTIONS_COLUMN
 from tests.gui.conftest import make_visit, press, tab_to, type_text
 
 pytestmark = pytest.mark.gui
@@ -74,3 +75,41 @@ def test_a_draft_has_no_reply_box_to_use(qtbot, window, seed):
     messages = window.form.messages
     assert not messages.reply.isEnabled() and not messages.send.isEnabled()
     assert "Once the report is submitted" in messages.intro.text()
+
+
+def test_the_list_says_which_reports_have_questions_waiting(qtbot, window, seed, store):
+    """A question arriving with a sync is announced above the list; Alt+Q brings its
+    report to the top, Enter opens it, and once answered the notice goes."""
+    quiet, asked = (make_visit(status=VisitStatus.SUBMITTED, day=dt.date(2026, 3, d))
+                    for d in (9, 2))
+    seed([quiet, asked])
+    window.visits.refresh()
+    page = window.visits
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    assert not page.questions_row.isVisibleTo(window)
+
+    with qtbot.waitSignal(page.populated):
+        arrives(store, "visit_query", VisitQuery(asked.id, "Which cell was it?", "coord.one"))
+    assert page.questions_row.isVisibleTo(window)
+    assert page.questions_label.text() == (
+        "1 question from a coordinator is waiting for a reply, about a report.")
+    questions = [page.model.index(r, QUESTIONS_COLUMN).data() for r in range(2)]
+    assert questions == [0, 1]  # newest first: the asked report is second
+
+    with qtbot.waitSignal(page.show_questions.clicked):  # Qt clicks it a moment later
+        press(Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    assert page.sort.currentText() == "Questions waiting, most first"
+    assert page.table.hasFocus()
+    assert page.selected_id() == asked.id
+    with qtbot.waitSignal(window.form_opened):
+        press(Qt.Key.Key_Return)
+    form = window.form
+    press(Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    tab_to(form.messages.reply)
+    type_text("Cell 4.")
+    tab_to(form.messages.send)
+    press(Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Reply" in form.messages.plain_text(), timeout=5000)
+    window.show_list()
+    assert not page.questions_row.isVisibleTo(window)
+    assert [page.model.index(r, QUESTIONS_COLUMN).data() for r in range(2)] == [0, 0]

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QDate, Qt
 
+from icv_app.domain.custody.report_reference import report_reference
 from icv_app.domain.custody.visit import VisitStatus
 from icv_app.store.custody.visits import VisitNotFound
 from tests.gui.conftest import make_visit, press, tab_to, type_text
@@ -84,6 +85,22 @@ def test_search_by_custody_number_issue_text_or_officer(qtbot, visits, window, t
         type_text(term)
     assert shown_ids(window) == [visits[i].id for i in expected]
 
+
+
+def test_search_by_the_reference_a_coordinator_quotes(qtbot, visits, window):
+    """A coordinator's question names a report by its short reference: typed into the
+    search, with or without the scheme's prefix, it finds exactly that report."""
+    wanted = visits[2]
+    reference = report_reference(wanted.id, wanted.header.visit_date,
+                                 window.reference.reference_prefix)
+    press(Qt.Key.Key_F, CTRL)
+    with qtbot.waitSignal(window.list_populated, timeout=3000):
+        type_text(reference)
+    assert shown_ids(window) == [wanted.id]
+    window.visits.search.clear()
+    with qtbot.waitSignal(window.list_populated, timeout=3000):
+        type_text(reference.split("-", 2)[2].lower())  # "7k3q-f2m9"
+    assert shown_ids(window) == [wanted.id]
 
 def test_enter_opens_the_selected_visit(qtbot, visits, window):
     page = window.visits

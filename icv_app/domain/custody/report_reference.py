@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -40,3 +41,30 @@ def report_reference(record_id: str, when: dt.date | None, prefix: str) -> str:
     code = id_code(record_id)
     year = f"{when.year % 100:02d}" if when else "00"
     return f"{prefix}-{year}-{code[:4]}-{code[4:]}"
+
+
+# "NS-26-7K3Q-F2M9", "7K3Q-F2M9" or "7k3qf2m9" with its prefix: Crockford's base 32.
+_REFERENCE = re.compile(r"^(?:[A-Z]{1,10}-\d{2}-)?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
+_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def reference_id_prefix(text: str) -> str | None:
+    """The start of the id (``7c3e1f2a-4b``) of the report whose short reference is
+    ``text`` (the first 40 bits of its UUID), or None if ``text`` is not a reference.
+    A bare eight characters count only with a digit and a letter among them (a word of
+    issue text or a number is searched for as text)."""
+    compact = text.strip().upper()
+    found = _REFERENCE.match(compact)
+    if found is None:
+        return None
+    code = found[1] + found[2]
+    if "-" not in compact and not (re.search(r"\d", code) and re.search(r"[A-Z]", code)):
+        return None
+    code = code.translate(_MISREAD)
+    if "U" in code:
+        return None
+    value = 0
+    for char in code:
+        value = value * 32 + _CROCKFORD.index(char)
+    digits = f"{value:010x}"
+    return f"{digits[:8]}-{digits[8:]}"

@@ -152,6 +152,10 @@ class VisitService:
     def count(self) -> int:
         return visit_store.count_visits(self.store.reader)
 
+    def waiting_queries(self) -> tuple[int, int]:
+        """(queries waiting for a reply, reports they are about)."""
+        return visit_store.count_waiting_queries(self.store.reader)
+
     # Writes ------------------------------------------------------------------------
     def blank_visit(
         self,

@@ -13,11 +13,11 @@ short reference (``NS-26-7K3Q-F2M9``) from the id it is made of.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from icv_app.domain.custody.coordination import ReviewStatus
+from icv_app.domain.custody.report_reference import reference_id_prefix
 from icv_app.domain.status import VisitStatus
 from icv_app.store.custody import visit_list
 from icv_app.store.custody.visit_list import LIKE, fts_phrase, like_pattern
@@ -79,34 +79,6 @@ _OPEN_QUERIES = (
 _AMENDMENTS = (
     "(SELECT count(*) FROM amendments a WHERE a.visit_id = f.visit_id AND a.deleted = 0)"
 )
-
-# "NS-26-7K3Q-F2M9", "7K3Q-F2M9" or "7k3qf2m9" with its prefix: Crockford's base 32.
-_REFERENCE = re.compile(r"^(?:[A-Z]{1,10}-\d{2}-)?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def reference_id_prefix(text: str) -> str | None:
-    """The start of the id (``7c3e1f2a-4b``) of the report whose short reference is
-    ``text`` (the first 40 bits of its UUID), or None if ``text`` is not a reference.
-    A bare eight characters count only with a digit and a letter among them (a word of
-    issue text or a number is searched for as text)."""
-    compact = text.strip().upper()
-    found = _REFERENCE.match(compact)
-    if found is None:
-        return None
-    code = found[1] + found[2]
-    if "-" not in compact and not (re.search(r"\d", code) and re.search(r"[A-Z]", code)):
-        return None
-    code = code.translate(_MISREAD)
-    if "U" in code:
-        return None
-    value = 0
-    for char in code:
-        value = value * 32 + _CROCKFORD.index(char)
-    digits = f"{value:010x}"
-    return f"{digits[:8]}-{digits[8:]}"
-
 
 @dataclass(frozen=True)
 class ReportQuery:

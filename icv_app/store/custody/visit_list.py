@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from icv_app.domain.custody.report_reference import reference_id_prefix
 from icv_app.domain.status import VisitStatus
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class VisitSummary(NamedTuple):
     # When the report was made (UTC, ISO): its short reference's year when it has no
     # visit date yet.
     created_at: str = ""
+    # A coordinator's questions about the report not yet answered by its visitors.
+    waiting_queries: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,12 @@ class VisitFilter:
 
 def search_clause(search: str) -> tuple[str, list[Any]] | None:
     """The condition on ``visits AS v`` (and its parameters) for a search term, or None
-    for no term."""
+    for no term. A report's short reference (``NS-26-7K3Q-F2M9``, as a coordinator's
+    question or the PDF names it) finds that report."""
     term = search.strip().lower()
+    prefix = reference_id_prefix(term)
+    if prefix is not None:
+        return "v.id >= ? AND v.id < ?", [prefix, prefix + "~"]
     if len(term) >= MIN_INDEXED_SEARCH:
         # The trigram index finds any substring of three or more characters.
         return (
@@ -100,9 +107,11 @@ def list_visits(
         params += search[1]
     sql = (
         "SELECT v.id, v.suite_id, v.visit_date, v.arrival_time, v.status, v.detainee_count, "
-        "v.issue_count, coalesce(a.n, 0), v.updated_at, v.created_at FROM visits v LEFT JOIN "
+        "v.issue_count, coalesce(a.n, 0), v.updated_at, v.created_at, coalesce(q.n, 0) "
+        "FROM visits v LEFT JOIN "
         "(SELECT visit_id, count(*) AS n FROM amendments WHERE deleted = 0 GROUP BY visit_id)"
-        " a ON a.visit_id = v.id WHERE "
+        f" a ON a.visit_id = v.id LEFT JOIN ({_WAITING} GROUP BY visit_id) q "
+        "ON q.visit_id = v.id WHERE "
         + " AND ".join(clauses)
         + " ORDER BY v.visit_date DESC, v.arrival_time DESC"
     )
@@ -110,9 +119,27 @@ def list_visits(
         sql += f" LIMIT {int(limit)}"
     status = {s.value: s for s in VisitStatus}
     return [
-        VisitSummary(r[0], r[1], r[2], r[3], status[r[4]], r[5], r[6], r[7], r[8], r[9])
+        VisitSummary(r[0], r[1], r[2], r[3], status[r[4]], r[5], r[6], r[7], r[8], r[9],
+                     r[10])
         for r in db.execute(sql, params).fetchall()
     ]
+
+
+# The queries (kind visit_query) that no reply (kind query_reply) answers yet, per report.
+_WAITING = (
+    "SELECT visit_id, count(*) AS n FROM visit_queries q WHERE q.deleted = 0 "
+    "AND NOT EXISTS (SELECT 1 FROM query_replies p WHERE p.query_id = q.id "
+    "AND p.deleted = 0)"
+)
+
+
+def count_waiting_queries(db: Queryable) -> tuple[int, int]:
+    """How many queries wait for a reply, and on how many live reports."""
+    row = db.execute(
+        f"SELECT coalesce(sum(q.n), 0), count(*) FROM ({_WAITING} GROUP BY visit_id) q "
+        "JOIN visits v ON v.id = q.visit_id AND v.deleted = 0"
+    ).fetchone()
+    return int(row[0]), int(row[1])
 
 
 def count_visits(db: Queryable) -> int:

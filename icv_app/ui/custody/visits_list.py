@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,7 +41,9 @@ from icv_app.domain.status import VisitStatus
 from icv_app.store.custody.visit_list import VisitFilter, VisitSummary
 from icv_app.ui.shared.input_widgets import ChoiceCombo, OptionalDateEdit
 
-COLUMNS = ("Date", "Arrival", "Suite", "Status", "Detainees", "Issues", "Amendments")
+COLUMNS = ("Date", "Arrival", "Suite", "Status", "Detainees", "Issues", "Amendments",
+           "Questions")
+QUESTIONS_COLUMN = 7  # a coordinator's questions waiting for a reply
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 if TYPE_CHECKING:
     from icv_app.services.custody.visits import VisitService
@@ -69,6 +72,8 @@ SORT_CHOICES: tuple[tuple[str, tuple[int, Qt.SortOrder]], ...] = (
     ("Issues, fewest first", (5, _ASC)),
     ("Amendments, most first", (6, _DESC)),
     ("Amendments, fewest first", (6, _ASC)),
+    ("Questions waiting, most first", (7, _DESC)),
+    ("Questions waiting, fewest first", (7, _ASC)),
 )
 DEFAULT_SORT = SORT_CHOICES[0][1]
 HINT_STYLE = "color: #8a5300; font-weight: bold;"
@@ -131,11 +136,22 @@ class VisitsTableModel(QAbstractTableModel):
                 return row.detainee_count
             if column == 5:
                 return row.issue_count
-            return row.amendment_count
+            if column == 6:
+                return row.amendment_count
+            return row.waiting_queries
         if role == ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if column == QUESTIONS_COLUMN and row.waiting_queries:
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.ToolTipRole:
+                n = row.waiting_queries
+                return (f"{n} question{'s' if n != 1 else ''} from a coordinator waiting "
+                        "for a reply: open the report, Messages tab (Alt+M)")
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -147,6 +163,7 @@ class VisitsTableModel(QAbstractTableModel):
             4: lambda r: r.detainee_count,
             5: lambda r: r.issue_count,
             6: lambda r: r.amendment_count,
+            7: lambda r: r.waiting_queries,
         }
         self.layoutAboutToBeChanged.emit()
         self.rows.sort(key=keys[column], reverse=order == Qt.SortOrder.DescendingOrder)
@@ -222,7 +239,7 @@ class VisitsListPage(QWidget):
         self.date_hint.setStyleSheet(HINT_STYLE)
         self.date_hint.hide()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Custody number, issue text or officer")
+        self.search.setPlaceholderText("Custody number, issue text, officer or reference")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search visits")
         self.search.setToolTip("Down goes to the results; Enter opens the one selected")
@@ -278,7 +295,7 @@ class VisitsListPage(QWidget):
         header.sectionClicked.connect(self._header_clicked)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(self._sort_column, self._sort_order)
-        for column, width in enumerate((130, 70, 0, 90, 85, 70, 100)):
+        for column, width in enumerate((130, 70, 0, 90, 85, 70, 100, 90)):
             if width:
                 self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -290,6 +307,23 @@ class VisitsListPage(QWidget):
         self.setFocusProxy(self.table)
 
         self.count_label = QLabel()
+        # Questions from a coordinator wait for a reply: said above the list, with a way
+        # to bring those reports to the top.
+        self.questions_label = QLabel()
+        self.questions_label.setAccessibleName("Questions waiting for a reply")
+        self.questions_label.setStyleSheet(HINT_STYLE)
+        self.show_questions = QPushButton("Show the &questions first")
+        self.show_questions.setAccessibleName("Show the reports with questions first")
+        self.show_questions.setToolTip("Sort the list by questions waiting, most first")
+        self.show_questions.clicked.connect(self._show_questions_first)
+        questions = QHBoxLayout()
+        questions.addWidget(self.questions_label)
+        questions.addWidget(self.show_questions)
+        questions.addStretch(1)
+        self.questions_row = QWidget()
+        self.questions_row.setLayout(questions)
+        questions.setContentsMargins(0, 0, 0, 0)
+        self.questions_row.hide()
         self.empty_label = QLabel()
         self.empty_label.setAccessibleName("No visits shown")
         self.empty_label.hide()
@@ -298,6 +332,7 @@ class VisitsListPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(dates)
         layout.addLayout(finding)
+        layout.addWidget(self.questions_row)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
@@ -397,10 +432,27 @@ class VisitsListPage(QWidget):
             self.count_label.setText(f"{total:,} visit{'s' if total != 1 else ''}")
         else:
             self.count_label.setText(f"Showing {shown:,} of {total:,} visits")
+        self._show_waiting_questions()
         if (selected is None or not self.select(selected)) and rows:
             self.select_row(0)
         self.is_populated = True
         self.populated.emit()
+
+    def _show_waiting_questions(self) -> None:
+        assert self.service is not None
+        queries, reports = self.service.waiting_queries()
+        if queries:
+            about = "a report" if reports == 1 else f"{reports} reports"
+            self.questions_label.setText(
+                f"{queries} question{'s' if queries != 1 else ''} from a coordinator "
+                f"{'is' if queries == 1 else 'are'} waiting for a reply, about {about}."
+            )
+        self.questions_row.setVisible(bool(queries))
+
+    def _show_questions_first(self) -> None:
+        self.set_sort(QUESTIONS_COLUMN, _DESC)
+        self.table.setFocus()
+        self.select_row(0)
 
     def set_service(self, service: VisitService) -> None:
         self.service = service

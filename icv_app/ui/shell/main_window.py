@@ -196,10 +196,10 @@ class MainWindow(QMainWindow):
             page.store_changed(change)
         if self._form is not None and self.pages.currentWidget() is self._form:
             self._form.store_changed(change)  # the report, its amendments and messages
-        if not ({"visit", "amendment"} & change.kinds):
-            self._local_change()  # a reply or a coordinator's record waits to be sent
-            return
-        if self.pages.currentWidget() is self.visits:
+        # The list shows the reports, their amendments and the questions waiting; any
+        # other change (a coordinator's own record) only waits to be sent.
+        listed = {"visit", "amendment", "visit_query", "query_reply"}
+        if listed & change.kinds and self.pages.currentWidget() is self.visits:
             self.visits.refresh()
         self._local_change()
 
