@@ -445,7 +445,8 @@ def cmd_pdf_period(args: argparse.Namespace) -> int:
     if not _write_export(out, lambda: write_period_pdf(stats, reference, out)):
         return EXIT_USAGE
     print(f"Wrote {out}: the statistics of {stats.current.total.visits} submitted visits, "
-          f"{period.label} ({period.start} to {period.end}).")
+          + (f"{period.label} ({period.start} to {period.end})."
+             if period.label != f"{period.start} to {period.end}" else f"{period.label}."))
     return 0
 
 
