@@ -384,23 +384,18 @@ def _period_statistics(
     """The scheme's figures for ``period`` (compared with the period before it) from the
     profile's submitted reports as corrected, with the follow-ups it holds; and the day
     coverage is measured to (the period's end, or today for a period not over)."""
-    from icv_app.domain.custody.statistics import Period
     from icv_app.domain.custody.times import local_now
-    from icv_app.services.custody.coordination import CoordinationService
-    from icv_app.services.custody.statistics import period_statistics
+    from icv_app.services.custody.statistics import StatisticsService
 
-    previous = period.previous()
     with _open_profile(args) as profile:
         reference = profile.reference
-        # The previous period too: the figures are compared with it, and a suite's last
-        # visit may lie there.
-        reports = _submitted_visits(profile, Period.between(previous.start, period.end))
-        follow_ups = CoordinationService(profile.store).follow_ups()
-    # The same assembly as the Statistics page's, so both count alike.
-    result = period_statistics(
-        reports, follow_ups, period, reference,
-        today=local_now(reference.time_zone).date(), target_days=args.target_days,
-    )
+        # The same reading and assembly as the Statistics page's, so both count alike:
+        # the reports of the period and of the one before (the figures are compared
+        # with it, and a suite's last visit may lie there), as corrected.
+        result = StatisticsService(profile.store).period_statistics(
+            period, reference, today=local_now(reference.time_zone).date(),
+            target_days=args.target_days,
+        )
     return result.stats, reference, result.as_of
 
 

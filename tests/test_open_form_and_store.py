@@ -209,8 +209,13 @@ def undo_last_migration(paths, key) -> None:  # type: ignore[no-untyped-def]
     for trigger in ("insert", "update", "delete"):
         conn.execute(f"DROP TRIGGER visit_facets_{trigger}")
     conn.execute("DROP TABLE visit_facets")
+    for table in ("visits", "amendments"):
+        for trigger in ("insert", "update", "delete"):
+            conn.execute(f"DROP TRIGGER {table}_figures_{trigger}")
+    conn.execute("DROP TABLE visit_figures")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
-                 "('0005_visits_search', '0006_server_stored', '0007_scheme_reports')")
+                 "('0005_visits_search', '0006_server_stored', '0007_scheme_reports', "
+                 "'0008_visit_figures')")
     conn.execute("PRAGMA user_version = 4")
     conn.close()
 

@@ -63,3 +63,67 @@ def test_figures_are_read_as_corrected_on_a_worker_thread(store, reference):
     assert ended.as_of == dt.date(2025, 12, 31)
     assert [r.id for r in StatisticsService(store).submitted_visits(
         Period.quarter_of(dt.date(2026, 3, 1)))] == [march.id]
+
+
+
+def kept_ids(store) -> set[str]:  # type: ignore[no-untyped-def]
+    return {r[0] for r in store.reader.execute("SELECT visit_id FROM visit_figures")}
+
+
+def test_kept_figures_count_as_the_reports_do_and_follow_every_change(store, reference):
+    """The figures kept between runs give the same statistics as every report read and
+    corrected afresh; an amendment or a report's removal drops that report's kept
+    figures (as does any change to its row: migration 0008's triggers), and the next run
+    counts it as it is now."""
+    from icv_app.domain.custody.demo import generate_visits
+    from icv_app.services.custody.statistics import period_statistics
+
+    today = dt.date(2026, 6, 30)
+    reports = list(generate_visits(reference, 400, seed=7, today=today))
+    store.writer.submit(lambda db: insert_many(db, reports)).result()
+    submitted = [r for r in reports if r.is_submitted and r.header.visit_date is not None]
+    year = Period.year_of(dt.date(2026, 1, 1))
+    service = StatisticsService(store)
+
+    def afresh():  # type: ignore[no-untyped-def]
+        # Every report of both years read, typed and corrected: the reference answer.
+        every = service.submitted_visits(Period.between(year.previous().start, year.end))
+        return period_statistics(every, [], year, reference, today=today).stats
+
+    def counted():  # type: ignore[no-untyped-def]
+        return service.period_statistics(year, reference, today=today).stats
+
+    assert kept_ids(store) == set()
+    first = counted()
+    assert first == afresh()
+    assert first.current.total.visits + first.previous.total.visits > 100
+    in_range = {r.id for r in submitted if year.previous().start <= r.header.visit_date}
+    assert kept_ids(store) == in_range
+    assert counted() == first  # from the kept figures alone
+
+    # An amendment: 40 more in custody on one visit of this year.
+    target = next(r for r in submitted if r.header.visit_date >= year.start)
+    fix = Amendment(visit_id=target.id, reason="Miscounted", text="More in custody.",
+                    field_path="counts.in_custody",
+                    new_value=str(target.counts.in_custody + 40))
+    store.writer.submit(lambda db: add_amendment(db, fix)).result()
+    assert target.id not in kept_ids(store)
+    after = counted()
+    assert after.current.total.in_custody == first.current.total.in_custody + 40
+    assert after == afresh()
+
+    # A report removed from the laptop (as the retention purge removes one) no longer
+    # counts.
+    removed = next(r for r in submitted
+                   if r.header.visit_date >= year.start and r.id != target.id)
+    store.writer.submit(lambda db: db.execute(
+        "DELETE FROM visits WHERE id = ?", [removed.id])).result()
+    assert removed.id not in kept_ids(store)
+    assert counted() == afresh()
+    assert counted().current.total.visits == after.current.total.visits - 1
+
+    # A kept row that cannot be read back is counted afresh, not trusted.
+    store.writer.submit(lambda db: db.execute(
+        "UPDATE visit_figures SET figures = '[1, 2]' WHERE visit_id = ?", [target.id])
+    ).result()
+    assert counted() == afresh()

@@ -25,6 +25,7 @@ PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATION_NAMES = (
     "0001_visits", "0002_sync", "0003_visits_list_index", "0004_held_aside",
     "0005_visits_search", "0006_server_stored", "0007_scheme_reports",
+    "0008_visit_figures",
 )
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 

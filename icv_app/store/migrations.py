@@ -324,6 +324,43 @@ def _m0007(db: sqlite_utils.Database) -> None:
     db.execute(_facets_sql("v", "FROM visits AS v"))  # the reports already here, once
 
 
+# The statistics keep each submitted report's figures (as corrected by its amendments)
+# between runs, so that a year of a large scheme is counted from small rows instead of
+# every report being read and typed again (icv_app.store.custody.visit_figures). Kept
+# right by removal: any change to a report or to its amendments, by whatever path
+# (a save, a submission, a pull, an import, a purge), drops its row, and the next run
+# counts that report afresh.
+@_versioned("0008_visit_figures")
+def _m0008(db: sqlite_utils.Database) -> None:
+    # visit_date: the report's as its row has it (not as corrected), which picks it for a
+    # period as visit_facets does; the figures hold the corrected one.
+    db.execute(
+        "CREATE TABLE visit_figures (visit_id TEXT PRIMARY KEY, visit_date TEXT, "
+        "figures TEXT NOT NULL) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX visit_figures_date ON visit_figures(visit_date)")
+    # How many submitted reports a period holds, from the index alone.
+    db.execute("CREATE INDEX visit_facets_status ON visit_facets(status, visit_date)")
+    drop = "DELETE FROM visit_figures WHERE visit_id = {0};"
+    # What the figures are made of (not the sync bookkeeping: rev, base_rev, ...).
+    made_of = {"visits": "id, body, status, deleted, visit_date, suite_id",
+               "amendments": "visit_id, body, deleted"}
+    for table, key in (("visits", "id"), ("amendments", "visit_id")):
+        db.execute(
+            f"CREATE TRIGGER {table}_figures_insert AFTER INSERT ON {table} BEGIN "
+            f"{drop.format('new.' + key)} END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_figures_update AFTER UPDATE OF {made_of[table]} "
+            f"ON {table} BEGIN "
+            f"{drop.format('old.' + key)} {drop.format('new.' + key)} END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_figures_delete AFTER DELETE ON {table} BEGIN "
+            f"{drop.format('old.' + key)} END"
+        )
+
+
 def kind_migrations() -> list[Migrations]:
     """One migration set per registered kind that brings tables of its own."""
     sets = []

@@ -407,3 +407,37 @@ def test_tab_goes_round_the_page_without_getting_stuck(page, tab):  # type: igno
     for widget in wanted:
         assert widget in seen, f"Tab never reached {widget.accessibleName() or widget}"
     assert seen.count(page.kind) >= 2  # it came round again
+
+
+def test_counting_reports_for_the_first_time_shows_how_far_it_has_got(
+        qtbot, window, seed, coordinator, monkeypatch):  # type: ignore[no-untyped-def]
+    """The first count of a period reads every report (later ones use the figures kept
+    then): the page says how many of how many it has counted, then shows the figures."""
+    from icv_app.store.custody import visit_figures
+
+    monkeypatch.setattr(visit_figures, "CHUNK", 3)  # 9 reports: several steps
+    with qtbot.waitSignal(window._events.changed):
+        seed(reports())
+    window.resize(1366, 740)
+    seen: list[tuple[int, int, str, int]] = []
+
+    def record(done: int, total: int) -> None:
+        page = window.current_page
+        seen.append((done, total, page.busy_label.text(), page.busy.value()))
+
+    press(Qt.Key.Key_5, CTRL)
+    page = window.current_page
+    assert isinstance(page, StatisticsPage)
+    page.counting.connect(record)  # after the page's own slot: it has drawn the step
+    qtbot.waitUntil(lambda: page.is_current)
+    assert [(d, t) for d, t, _text, _value in seen] == [(0, 9), (3, 9), (6, 9), (9, 9)]
+    assert seen[1][2] == "Counting reports not counted before: 3 of 9\u2026"
+    assert seen[1][3] == 3
+    assert not page.busy.isVisible()
+    assert page.busy_label.text() == "Working out the figures\u2026"
+    assert page.tiles["visits"].value.text() == "7"
+
+    seen.clear()
+    page.refresh()  # the same period again: from the figures kept, nothing to count
+    qtbot.waitUntil(lambda: page.is_current)
+    assert seen == []

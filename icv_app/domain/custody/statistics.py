@@ -73,9 +73,15 @@ __all__ = [
     "SchemeStatistics",
     "Spread",
     "SuiteCoverage",
+    "VisitFigures",
     "band_label",
     "compare",
     "coverage",
+    "figures_from_json",
+    "figures_from_list",
+    "figures_minutes",
+    "figures_of",
+    "figures_to_json",
     "is_unresolved",
     "predictability_warnings",
     "scheme_statistics",
@@ -206,6 +212,119 @@ def is_unresolved(issue: IssueRaised) -> bool:
     """An issue that was not resolved at the time (not recorded counts as not), leaving
     aside positive findings, which have nothing to resolve."""
     return issue.category is not IssueCategory.POSITIVE and issue.resolved is not True
+
+
+class VisitFigures(NamedTuple):
+    """What the statistics read of one submitted report (as corrected): made from a
+    report by :func:`figures_of`, or kept by the store between runs
+    (:func:`figures_to_json`, :func:`figures_from_json`) so that a year of a large
+    scheme is counted without reading every report again."""
+
+    suite_id: str
+    visit_date: dt.date
+    arrival_time: dt.time | None
+    departure_time: dt.time | None
+    departure_next_day: bool
+    mode: VisitMode
+    outcome: VisitOutcome
+    delay_minutes: int
+    visitors: int  # how many visitors went
+    in_custody: int
+    offered: int
+    accepted: int
+    declined: int
+    observed: int
+    not_offered: int
+    reasons: tuple[tuple[NotOfferedReason, int], ...]
+    detainees_met: int
+    issues: tuple[tuple[IssueCategory, bool | None], ...]  # category, resolved at the time
+
+
+def figures_of(report: VisitReport) -> VisitFigures | None:
+    """The figures of a report (None for one with no visit date, which no period
+    holds). Drafts are the caller's to leave out."""
+    h, c = report.header, report.counts
+    if h.visit_date is None:
+        return None
+    return VisitFigures(
+        h.suite_id, h.visit_date, h.arrival_time, h.departure_time, h.departure_next_day,
+        h.mode, h.outcome, h.delay_minutes, len(h.visitors), c.in_custody, c.offered,
+        c.accepted, c.declined, c.observed, c.not_offered,
+        tuple(c.not_offered_reasons.items()), len(report.detainees),
+        tuple((i.category, i.resolved) for i in report.issues),
+    )
+
+
+_MODES = {m.value: m for m in VisitMode}
+_OUTCOMES = {o.value: o for o in VisitOutcome}
+_REASONS = {r.value: r for r in NotOfferedReason}
+_CATEGORIES = {c.value: c for c in IssueCategory}
+
+
+def figures_to_json(f: VisitFigures) -> str:
+    """A compact JSON array of ``f`` (read back by :func:`figures_from_json`)."""
+    import json
+
+    def clock(t: dt.time | None) -> str | None:
+        return None if t is None else t.isoformat()
+
+    return json.dumps([
+        f.suite_id, f.visit_date.isoformat(), clock(f.arrival_time), clock(f.departure_time),
+        f.departure_next_day, f.mode.value, f.outcome.value, f.delay_minutes, f.visitors,
+        f.in_custody, f.offered, f.accepted, f.declined, f.observed, f.not_offered,
+        [[r.value, n] for r, n in f.reasons], f.detainees_met,
+        [[c.value, resolved] for c, resolved in f.issues],
+    ], separators=(",", ":"))
+
+
+def figures_from_json(text: str) -> VisitFigures:
+    """The figures :func:`figures_to_json` wrote; ValueError (or KeyError, TypeError) for
+    anything else, which the caller counts afresh from the report."""
+    import json
+
+    return figures_from_list(json.loads(text))
+
+
+def figures_from_list(items: list) -> VisitFigures:  # type: ignore[type-arg]
+    """The figures of one array as :func:`figures_to_json` writes it, already parsed
+    (many are parsed at once as one JSON array of them); errors as
+    :func:`figures_from_json`."""
+    (suite, day, arrival, departure, next_day, mode, outcome, delay, visitors, in_custody,
+     offered, accepted, declined, observed, not_offered, reasons, met, issues) = items
+    return VisitFigures(
+        str(suite), _date(day),
+        None if arrival is None else _time(arrival),
+        None if departure is None else _time(departure),
+        bool(next_day), _MODES[mode], _OUTCOMES[outcome], int(delay), int(visitors),
+        int(in_custody), int(offered), int(accepted), int(declined), int(observed),
+        int(not_offered),
+        tuple([(_REASONS[r], int(n)) for r, n in reasons]) if reasons else (),
+        int(met),
+        tuple([(_CATEGORIES[c], None if r is None else bool(r)) for c, r in issues])
+        if issues else (),
+    )
+
+
+_date = dt.date.fromisoformat
+_time = dt.time.fromisoformat
+
+
+def figures_minutes(f: VisitFigures, zone_name: str = DEFAULT_TIME_ZONE) -> int | None:
+    """As :func:`visit_minutes`, from a report's figures."""
+    arrival, departure, day = f.arrival_time, f.departure_time, f.visit_date
+    if arrival is None or departure is None:
+        return None
+    if _clocks_change(day, zone_name):
+        return visit_minutes(Header(visit_date=day, arrival_time=arrival,
+                                    departure_time=departure,
+                                    departure_next_day=f.departure_next_day), zone_name)
+    seconds = (
+        departure.hour * 3600 + departure.minute * 60 + departure.second
+        - arrival.hour * 3600 - arrival.minute * 60 - arrival.second
+        + (86400 if f.departure_next_day else 0)
+    )
+    minutes = seconds // 60
+    return minutes if minutes >= 0 else None
 
 
 class FollowUp(NamedTuple):
@@ -374,54 +493,52 @@ class _Tally:
         self.categories: dict[IssueCategory, int] = {}
         self.visitor_minutes = self.without_times = 0
 
-    def add(self, report: VisitReport, minutes: int | None) -> None:
-        h, c = report.header, report.counts
+    def add(self, f: VisitFigures, minutes: int | None) -> None:
         self.visits += 1
-        mode = h.mode
+        mode = f.mode
         if mode is VisitMode.IN_PERSON:
             self.in_person += 1
         elif mode is VisitMode.TELEPHONE:
             self.telephone += 1
         else:
             self.video += 1
-        outcome = h.outcome
+        outcome = f.outcome
         if outcome is VisitOutcome.COMPLETED:
             self.completed += 1
         elif outcome is VisitOutcome.ABANDONED:
             self.abandoned += 1
         else:
             self.refused_access += 1
-        delay = h.delay_minutes
+        delay = f.delay_minutes
         if delay > 0:
             self.delayed += 1
             self.delay_total += delay
             if self.delay_max is None or delay > self.delay_max:
                 self.delay_max = delay
-        self.in_custody += c.in_custody
-        self.offered += c.offered
-        self.accepted += c.accepted
-        self.declined += c.declined
-        self.observed += c.observed
-        self.not_offered += c.not_offered
-        if c.not_offered_reasons:
+        self.in_custody += f.in_custody
+        self.offered += f.offered
+        self.accepted += f.accepted
+        self.declined += f.declined
+        self.observed += f.observed
+        self.not_offered += f.not_offered
+        if f.reasons:
             reasons = self.reasons
-            for reason, n in c.not_offered_reasons.items():
+            for reason, n in f.reasons:
                 reasons[reason] = reasons.get(reason, 0) + n
-        self.detainees_met += len(report.detainees)
-        if report.issues:
+        self.detainees_met += f.detainees_met
+        if f.issues:
             categories = self.categories
-            for issue in report.issues:
+            for category, resolved in f.issues:
                 self.issues += 1
-                category = issue.category
                 categories[category] = categories.get(category, 0) + 1
                 if category is not IssueCategory.POSITIVE:
                     self.to_resolve += 1
-                    if issue.resolved is True:
+                    if resolved is True:
                         self.resolved += 1
         if minutes is None:
             self.without_times += 1
         else:
-            self.visitor_minutes += minutes * len(h.visitors)
+            self.visitor_minutes += minutes * f.visitors
 
     def merge(self, other: _Tally) -> None:
         for name in _Tally.__slots__:
@@ -542,15 +659,14 @@ class _CoverageTally:
         self.as_of = as_of
         self.last: dict[str, dt.date] = {}
 
-    def add(self, report: VisitReport) -> None:
-        h = report.header
-        day = h.visit_date
-        if (day is None or day > self.as_of or h.mode is not VisitMode.IN_PERSON
-                or h.outcome is not VisitOutcome.COMPLETED):
+    def add(self, f: VisitFigures) -> None:
+        day = f.visit_date
+        if (day > self.as_of or f.mode is not VisitMode.IN_PERSON
+                or f.outcome is not VisitOutcome.COMPLETED):
             return
-        seen = self.last.get(h.suite_id)
+        seen = self.last.get(f.suite_id)
         if seen is None or day > seen:
-            self.last[h.suite_id] = day
+            self.last[f.suite_id] = day
 
     def result(
         self, target_days: int, suite_ids: Iterable[str] | None
@@ -562,7 +678,7 @@ class _CoverageTally:
 
 
 def coverage(
-    visits: Iterable[VisitReport], as_of: dt.date, target_days: int = 14,
+    visits: Iterable[VisitReport | VisitFigures], as_of: dt.date, target_days: int = 14,
     suite_ids: Iterable[str] | None = None,
 ) -> tuple[SuiteCoverage, ...]:
     """Each suite's last visit on or before ``as_of`` (submitted reports only), and
@@ -570,9 +686,8 @@ def coverage(
     the suites to report on (the open ones), in that order; by default every suite the
     visits name, by id."""
     tally = _CoverageTally(as_of)
-    for report in visits:
-        if report.is_submitted:
-            tally.add(report)
+    for f in _submitted_figures(visits):
+        tally.add(f)
     return tally.result(target_days, suite_ids)
 
 
@@ -612,16 +727,15 @@ class _SpreadTally:
         self.by_suite: dict[str, list[list[int]]] = {}
         self.without_time = 0
 
-    def add(self, report: VisitReport) -> None:
-        h = report.header
-        if h.arrival_time is None or h.visit_date is None:
+    def add(self, f: VisitFigures) -> None:
+        if f.arrival_time is None:
             self.without_time += 1
             return
-        weekday, hour = h.visit_date.weekday(), h.arrival_time.hour
+        weekday, hour = f.visit_date.weekday(), f.arrival_time.hour
         self.total[weekday][hour] += 1
-        suite = self.by_suite.get(h.suite_id)
+        suite = self.by_suite.get(f.suite_id)
         if suite is None:
-            suite = self.by_suite[h.suite_id] = _empty()
+            suite = self.by_suite[f.suite_id] = _empty()
         suite[weekday][hour] += 1
 
     def result(self) -> Spread:
@@ -632,13 +746,24 @@ class _SpreadTally:
         )
 
 
-def visit_spread(visits: Iterable[VisitReport], period: Period) -> Spread:
+def _submitted_figures(
+    visits: Iterable[VisitReport | VisitFigures],
+) -> Iterable[VisitFigures]:
+    """The figures of the submitted reports with a date among ``visits`` (figures are
+    of submitted reports already)."""
+    for item in visits:
+        if isinstance(item, VisitFigures):
+            yield item
+        elif item.is_submitted and (f := figures_of(item)) is not None:
+            yield f
+
+
+def visit_spread(visits: Iterable[VisitReport | VisitFigures], period: Period) -> Spread:
     """The spread of the period's submitted visits over weekdays and hours."""
     tally = _SpreadTally()
-    for report in visits:
-        day = report.header.visit_date
-        if report.is_submitted and day is not None and period.start <= day <= period.end:
-            tally.add(report)
+    for f in _submitted_figures(visits):
+        if period.start <= f.visit_date <= period.end:
+            tally.add(f)
     return tally.result()
 
 
@@ -764,7 +889,7 @@ class SchemeStatistics:
 
 
 def scheme_statistics(
-    visits: Iterable[VisitReport],
+    visits: Iterable[VisitReport | VisitFigures],
     period: Period,
     *,
     suite_ids: Iterable[str] = (),
@@ -776,7 +901,8 @@ def scheme_statistics(
     zone_name: str = DEFAULT_TIME_ZONE,
 ) -> SchemeStatistics:
     """Everything for ``period`` and the period before it, in one pass over ``visits``
-    (any iterable, read once; drafts and reports outside both periods are skipped).
+    (any iterable, read once; drafts and reports outside both periods are skipped): the
+    reports, or their :class:`VisitFigures`, or some of each.
 
     ``suite_ids``: suites to show even with no visits (the open suites); a suite with
     visits is shown whether listed or not, so the rows add up to the total.
@@ -794,25 +920,20 @@ def scheme_statistics(
     spread = _SpreadTally()
     cover = _CoverageTally(as_of)
     start, end, prev_start, prev_end = period.start, period.end, previous.start, previous.end
-    for report in visits:
-        if not report.is_submitted:
-            continue
-        header = report.header
-        day = header.visit_date
-        if day is None:
-            continue
-        cover.add(report)
+    for f in _submitted_figures(visits):
+        day = f.visit_date
+        cover.add(f)
         if start <= day <= end:
             tallies = current_tallies
-            spread.add(report)
+            spread.add(f)
         elif prev_start <= day <= prev_end:
             tallies = previous_tallies
         else:
             continue
-        tally = tallies.get(header.suite_id)
+        tally = tallies.get(f.suite_id)
         if tally is None:
-            tally = tallies[header.suite_id] = _Tally()
-        tally.add(report, visit_minutes(header, zone_name))
+            tally = tallies[f.suite_id] = _Tally()
+        tally.add(f, figures_minutes(f, zone_name))
 
     records = None if follow_ups is None else list(follow_ups)
     spread_result = spread.result()

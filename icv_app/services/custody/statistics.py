@@ -11,20 +11,28 @@ is measured to), so the page and the command line count alike.
 :class:`StatisticsService` reads on a connection of its own, opened for each call and
 closed after it: its methods are meant for a worker thread (a year of a whole scheme is
 tens of thousands of reports to read and count), where the store's shared reader, which
-belongs to the UI thread, must not be used.
+belongs to the UI thread, must not be used. It counts from each report's kept figures
+(:mod:`icv_app.store.custody.visit_figures`), and counts afresh, through the store's
+writer, only the reports new or changed since the last run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from icv_app.domain.custody.reference import ReferenceData
-from icv_app.domain.custody.statistics import Period, SchemeStatistics, scheme_statistics
+from icv_app.domain.custody.statistics import (
+    Period,
+    SchemeStatistics,
+    VisitFigures,
+    scheme_statistics,
+)
 
 if TYPE_CHECKING:
     from icv_app.domain.custody.coordination import FollowUp
@@ -67,7 +75,7 @@ def next_period(period: Period) -> Period:
 
 
 def period_statistics(
-    reports: Iterable[VisitReport],
+    reports: Iterable[VisitReport | VisitFigures],
     follow_ups: Iterable[FollowUp],
     period: Period,
     reference: ReferenceData,
@@ -77,9 +85,10 @@ def period_statistics(
 ) -> PeriodStatistics:
     """The figures of ``period`` against the period before it.
 
-    ``reports``: the submitted reports (as corrected) of both periods; a suite's last
-    visit may lie in the previous one. ``follow_ups``: every follow-up item; one without
-    the day its issue was raised cannot be placed in time and is left out.
+    ``reports``: the submitted reports (as corrected) of both periods, or their figures;
+    a suite's last visit may lie in the previous one. ``follow_ups``: every follow-up
+    item; one without the day its issue was raised cannot be placed in time and is left
+    out.
     ``today``: the scheme's date today; coverage is measured to it when the period is
     not over yet.
     """
@@ -140,14 +149,39 @@ class StatisticsService:
     def period_statistics(
         self, period: Period, reference: ReferenceData, *, today: dt.date,
         target_days: int = DEFAULT_TARGET_DAYS,
+        progress: Callable[[int, int], None] | None = None,
     ) -> PeriodStatistics:
-        """The period's statistics from what the store holds now (module doc)."""
+        """The period's statistics from what the store holds now (module doc).
+        ``progress(done, total)``: called as reports not counted before are counted."""
         previous = period.previous()
+        figures = self.figures_between(previous.start, period.end, progress)
         with self._reader() as db:
-            reports = _submitted_between(db, previous.start, period.end)
             follow_ups = _follow_ups(db)
-        return period_statistics(reports, follow_ups, period, reference, today=today,
+        return period_statistics(figures, follow_ups, period, reference, today=today,
                                  target_days=target_days)
+
+    def figures_between(
+        self, start: dt.date, end: dt.date,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[VisitFigures]:
+        """The figures of the submitted reports dated ``start`` to ``end``, as
+        corrected: those kept from earlier runs, and the rest counted now (and kept) by
+        the store's writer, a few hundred reports per job so that saves are not held
+        up."""
+        from icv_app.store.custody.visit_figures import CHUNK, count_and_keep, figures_between
+
+        with self._reader() as db:
+            figures, missing = figures_between(db, start, end)
+        for i in range(0, len(missing), CHUNK):
+            if progress is not None:
+                progress(i, len(missing))
+            chunk = missing[i:i + CHUNK]
+            counted: list[VisitFigures] = self.store.writer.submit(
+                functools.partial(count_and_keep, visit_ids=chunk)).result()
+            figures += counted
+        if missing and progress is not None:
+            progress(len(missing), len(missing))
+        return figures
 
     def submitted_visits(self, period: Period) -> list[VisitReport]:
         """The period's submitted reports, as corrected: the rows of the visits export."""

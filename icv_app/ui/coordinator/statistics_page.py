@@ -125,6 +125,7 @@ MINUS = "\u2212"
 OVERDUE_FILL = QColor("#fde2e1")
 WARN_STYLE = "color: #8a1c1c; font-weight: bold;"
 MUTED_STYLE = "color: #5f6b7a;"
+BUSY_TEXT = "Working out the figures\u2026"
 
 
 # Numbers and periods in words ------------------------------------------------------------
@@ -438,10 +439,13 @@ class StatisticsPage(CoordinatorPage):
     title = "Statistics"
     populated = Signal()
     exported = Signal(str)
+    # (done, total) from the worker while reports not counted before are counted.
+    counting = Signal(int, int)
 
     def __init__(self, context: CoordinatorContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.service = StatisticsService(context.visits.store)
+        self.counting.connect(self._counting)
         self.period = Period.quarter_of(context.today())
         self.result: PeriodStatistics | None = None  # what is on screen
         self._reference = context.reference()  # the names the result was shown with
@@ -478,7 +482,7 @@ class StatisticsPage(CoordinatorPage):
         self.busy.setMaximumWidth(90)
         self.busy.setTextVisible(False)
         self.busy.setAccessibleName("Working out the figures")
-        self.busy_label = QLabel("Working out the figures\u2026")
+        self.busy_label = QLabel(BUSY_TEXT)
         self.busy.hide()
         self.busy_label.hide()
         self.export_figures_button = QPushButton("Export f&igures\u2026")
@@ -797,7 +801,8 @@ class StatisticsPage(CoordinatorPage):
         reference = self.context.reference()
         future = run_in_background(
             self.service.period_statistics, period, reference,
-            today=self.context.today(), target_days=self.target.value())
+            today=self.context.today(), target_days=self.target.value(),
+            progress=self.counting.emit)  # from the worker: queued to this thread
         self._set_busy(+1)
 
         def done(result: PeriodStatistics) -> None:
@@ -829,7 +834,20 @@ class StatisticsPage(CoordinatorPage):
         self._busy += step
         self.busy.setVisible(self.is_busy)
         self.busy_label.setVisible(self.is_busy)
+        if not self.is_busy:
+            self.busy.setRange(0, 0)
+            self.busy_label.setText(BUSY_TEXT)
         self._set_actions_enabled()
+
+    def _counting(self, done: int, total: int) -> None:
+        """Reports not counted before (the first time, or after many changes) are being
+        counted: say how far it has got."""
+        if not self.is_busy or total <= 0:
+            return
+        self.busy.setRange(0, total)
+        self.busy.setValue(done)
+        self.busy_label.setText(
+            f"Counting reports not counted before: {done:,} of {total:,}\u2026")
 
     def _when_counted(self, action: Callable[[], None]) -> bool:
         """True to go on now; False when ``action`` must wait for the count under way
