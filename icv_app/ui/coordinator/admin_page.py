@@ -36,7 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icv_app.sync.admin_wire import MAX_RETENTION_DAYS, AdminAction, DeviceOut, UserOut
+from icv_app.sync.admin_wire import (
+    MAX_RETENTION_DAYS,
+    AdminAction,
+    DeviceOut,
+    Reach,
+    UserOut,
+)
+from icv_app.sync.wire import Role
 from icv_app.ui.coordinator.admin_dialogs import (
     ERROR_STYLE,
     ROLE_LABELS,
@@ -453,30 +460,49 @@ class AdminPage(CoordinatorPage):
     def _allowed(self, action: AdminAction) -> bool:
         return self.overview is not None and action in self.overview.access.permissions
 
+    def _reaches(self, action: AdminAction, username: str | None) -> bool:
+        """May this account do ``action`` to ``username``'s account (or device)? A role
+        that reaches only volunteers (a coordinator helping with a password, a lockout,
+        a lost laptop) may not touch anyone else's; the server decides all the same."""
+        if self.overview is None or username is None:
+            return True
+        reach = self.overview.access.permissions.get(action)
+        if reach is not Reach.VOLUNTEERS:
+            return True
+        role = next((u.role for u in self.users_model.rows if u.username == username), None)
+        return role is Role.VOLUNTEER
+
     def _update(self) -> None:
-        """Grey out what this account may never do (saying why); what the server may
-        refuse for one account in particular stays enabled and says why when used."""
+        """Grey out what this account may never do, or may not do to the account or
+        device selected (saying why); the server checks everything again."""
         user = self.selected_user()
         device = self.selected_device()
         self.disable_button.setText(
             "Enab&le" if user is not None and user.disabled else "Disab&le"
         )
-        for button, action, needs in (
-            (self.new_user_button, AdminAction.CREATE_USER, True),
-            (self.role_button, AdminAction.SET_ROLE, user is not None),
-            (self.password_button, AdminAction.RESET_PASSWORD, user is not None),
-            (self.disable_button, AdminAction.SET_DISABLED, user is not None),
-            (self.unlock_button, AdminAction.UNLOCK, user is not None),
-            (self.revoke_button, AdminAction.REVOKE_DEVICE, device is not None),
-            (self.retention_button, AdminAction.SET_RETENTION, True),
+        user_name = None if user is None else user.username
+        device_owner = None if device is None else device.username
+        for button, action, needs, whose in (
+            (self.new_user_button, AdminAction.CREATE_USER, True, None),
+            (self.role_button, AdminAction.SET_ROLE, user is not None, user_name),
+            (self.password_button, AdminAction.RESET_PASSWORD, user is not None, user_name),
+            (self.disable_button, AdminAction.SET_DISABLED, user is not None, user_name),
+            (self.unlock_button, AdminAction.UNLOCK, user is not None, user_name),
+            (self.revoke_button, AdminAction.REVOKE_DEVICE, device is not None,
+             device_owner),
+            (self.retention_button, AdminAction.SET_RETENTION, True, None),
         ):
             loaded = self.overview is not None
             allowed = self._allowed(action)
-            button.setEnabled(allowed and needs)
+            reaches = self._reaches(action, whose)
+            button.setEnabled(allowed and needs and reaches)
             if loaded and not allowed:
                 why = ONLY_ADMIN[action]
             elif not needs:
                 why = "Select one first."
+            elif not reaches:
+                why = (f"Only for volunteers' accounts here: {whose} is not a volunteer's. "
+                       "Ask an admin.")
             else:
                 why = ""
             button.setAccessibleDescription(why)
