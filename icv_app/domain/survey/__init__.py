@@ -1,0 +1,1 @@
+"""Surveys: instruments (XLSForm), their expressions, interviews and consultations."""
