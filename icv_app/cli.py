@@ -45,11 +45,13 @@ CommandRegistrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _extra_registrars() -> list[CommandRegistrar]:
-    """Command groups of the central store (serve, admin) and of sync (login, sync)."""
+    """Command groups of the central store (serve, admin), of sync (login, sync) and of
+    surveys (survey)."""
     import importlib
 
     registrars: list[CommandRegistrar] = []
-    for module in ("icv_app.server.commands", "icv_app.sync.commands"):
+    for module in ("icv_app.server.commands", "icv_app.sync.commands",
+                   "icv_app.survey_commands"):
         try:
             registrars.extend(importlib.import_module(module).REGISTRARS)
         except ModuleNotFoundError as exc:
