@@ -176,3 +176,15 @@ def test_defaults_fill_an_unanswered_question_literal_or_computed(tmp_path):
     assert out["values"] == {"agree": "yes", "n": 4, "next": 5}
     out = run(form, {"agree": "no", "n": 4, "next": 9}, today=TODAY).as_json()
     assert out["values"] == {"agree": "no", "n": 4, "next": 9}  # answers win
+
+
+def test_a_calculation_on_a_blank_answer_settles(tmp_path):
+    """Not a number, again and again, is no change: no false "never settle" problem."""
+    survey = [["type", "name", "label", "calculation"],
+              ["calculate", "double", "", "${n} * 2"],
+              ["integer", "n", "A number", ""]]
+    form = load_xlsform(write_form(tmp_path / "blank.xlsx", {
+        "survey": survey, "settings": [["form_id", "version"], ["blank", "1"]]}))
+    out = run(form, {}, today=TODAY).as_json()
+    assert out["problems"] == []
+    assert out["values"] == {"double": None}  # NaN prints as null

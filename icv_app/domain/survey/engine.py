@@ -188,13 +188,26 @@ def run(instrument: Instrument, answers: Mapping[str, Any], *,
         before = dict(state.values)
         result = Result()
         _walk(state, instrument.root, _Scope(), result, shown=True)
-        if state.values == before:
+        if not changed_names(before, state.values):
             break
     else:
         result.problems.append(Problem("", "The calculations never settle: two of them "
                                            "depend on each other."))
     result.values = dict(state.values)
     return result
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, NaN included (a calculation on a blank answer gives NaN each round)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def changed_names(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """The paths whose values differ between two sets of values."""
+    return {k for k in before.keys() | after.keys()
+            if k not in before or k not in after or not _same(before[k], after[k])}
 
 
 def _relevant(state: _State, text: str | None, scope: _Scope) -> bool:
