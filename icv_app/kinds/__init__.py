@@ -56,9 +56,9 @@ def children_of(name: str) -> tuple[Kind, ...]:
 
 
 def _register_builtin() -> None:
-    from icv_app.kinds import coordination, custody, reference
+    from icv_app.kinds import coordination, custody, reference, survey
 
-    for kind in (*reference.KINDS, *custody.KINDS, *coordination.KINDS):
+    for kind in (*reference.KINDS, *custody.KINDS, *coordination.KINDS, *survey.KINDS):
         register(kind)
 
 
