@@ -1,13 +1,19 @@
 """Survey commands for scripts and checks.
 
+    icv-app survey import FILE.xlsx
+        check an XLSForm in full and keep it on this laptop (it reaches interviewers with
+        the next sync); prints the form id and version, or the refusal with sheet, row
+        and column (exit status 1)
+    icv-app survey list [--json]
+        the forms held: form_id, version, responses
     icv-app survey preview FORM --answers FILE.json [--json] [--language L]
         run the form's logic on the answers given, storing nothing: what is asked, in
         what order, every value (calculations included) and every problem. FORM is a
         shipped instrument's form_id (``perception``, ``strategy_consultation``,
         ``survivor_consultation``) or the path of an XLSForm file.
 
-Exit status: 0 when the form ran (problems are part of the answer), 2 for a form or an
-answers file that cannot be read, with the reason.
+Preview's exit status: 0 when the form ran (problems are part of the answer), 2 for a
+form or an answers file that cannot be read, with the reason.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from icv_app.domain.survey.instrument import Instrument
 
+EXIT_REFUSED = 1
 EXIT_UNREADABLE = 2
 
 
@@ -43,6 +50,13 @@ def register(sub: Any) -> None:
     preview.add_argument("--today", metavar="YYYY-MM-DD", type=dt.date.fromisoformat,
                          help="the date today() gives (default: today)")
     preview.set_defaults(handler=cmd_preview)
+    imported = survey_sub.add_parser(
+        "import", help="check an XLSForm and keep it (interviewers get it by sync)")
+    imported.add_argument("file", metavar="FILE.xlsx")
+    imported.set_defaults(handler=cmd_import)
+    listing = survey_sub.add_parser("list", help="the forms held, with their responses")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=cmd_list)
 
 
 REGISTRARS = [register]
@@ -55,10 +69,15 @@ def shipped_forms() -> dict[str, Path]:
             if str(p).endswith(".xlsx")}
 
 
-def load_form(form: str) -> Instrument:
-    """FORM as the command takes it; raises InstrumentRefused or OSError."""
+def load_form(form: str, data_dir: str | None = None) -> Instrument:
+    """FORM as the command takes it: the path of an XLSForm, a form imported into the
+    profile (its latest version), or a shipped form. Raises InstrumentRefused or
+    OSError."""
     from icv_app.domain.survey.instrument import load_xlsform
 
+    held = _imported(form, data_dir)
+    if held is not None:
+        return held
     shipped = shipped_forms()
     if form in shipped:
         return load_xlsform(shipped[form])
@@ -70,12 +89,45 @@ def load_form(form: str) -> Instrument:
         "path of an XLSForm file.")
 
 
+def _imported(form: str, data_dir: str | None) -> Instrument | None:
+    """The latest version of ``form`` imported into the profile, if the profile exists
+    and can be opened (a preview of a shipped form or a file needs no profile)."""
+    from icv_app.composition import AppContext
+    from icv_app.domain.survey.instrument import load_xlsform_bytes
+    from icv_app.domain.survey.records import SurveyInstrument
+    from icv_app.paths import Paths
+    from icv_app.store.errors import StoreError
+
+    paths = Paths.resolve(data_dir)
+    if Path(form).suffix or not paths.database.exists():
+        return None
+    try:
+        with AppContext.open(paths) as profile:
+            rows = profile.store.reader.execute(
+                "SELECT body FROM survey_instruments WHERE deleted = 0 "
+                "AND json_extract(body, '$.form_id') = ?", [form]).fetchall()
+    except StoreError:
+        return None
+    if not rows:
+        return None
+    records = [SurveyInstrument(**{k: v for k, v in json.loads(r[0]).items()
+                                   if k in ("form_id", "version", "filename",
+                                            "xlsform_b64")}) for r in rows]
+    latest = max(records, key=lambda r: _version_key(r.version))
+    return load_xlsform_bytes(latest.workbook(), latest.filename or f"{form}.xlsx")
+
+
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """Versions compared piece by piece, numbers as numbers ("2026.10" after "2026.9")."""
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
     from icv_app.domain.survey.engine import run
     from icv_app.domain.survey.instrument import InstrumentRefused
 
     try:
-        form = load_form(args.form)
+        form = load_form(args.form, args.data_dir)
     except InstrumentRefused as exc:
         print(f"icv-app: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -128,3 +180,49 @@ def _answers(path: Path) -> dict[str, Any] | None:
               file=sys.stderr)
         return None
     return answers
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from icv_app.cli import _open_profile
+    from icv_app.domain.survey.instrument import InstrumentRefused
+    from icv_app.services.survey.instruments import InstrumentConflict, InstrumentService
+
+    with _open_profile(args) as profile:
+        try:
+            outcome = InstrumentService(profile.store).import_file(Path(args.file))
+        except InstrumentRefused as exc:
+            print(f"icv-app: refused: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        except InstrumentConflict as exc:
+            print(f"icv-app: refused: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        except OSError as exc:
+            print(f"icv-app: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+    form = outcome.instrument
+    count = sum(1 for _ in form.questions())
+    if outcome.added:
+        print(f"Imported {form.form_id} version {form.version} ({count} questions and "
+              "groups); interviewers receive it with the next sync.")
+    else:
+        print(f"{form.form_id} version {form.version} is already here; nothing changed.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from icv_app.cli import _open_profile
+    from icv_app.services.survey.instruments import InstrumentService
+
+    with _open_profile(args) as profile:
+        forms = InstrumentService(profile.store).forms()
+    if args.json:
+        print(json.dumps([{"form_id": f.form_id, "version": f.version, "title": f.title,
+                           "responses": f.responses} for f in forms], ensure_ascii=False,
+                         indent=2))
+        return 0
+    if not forms:
+        print("No forms yet: icv-app survey import FILE.xlsx")
+    for f in forms:
+        print(f"{f.form_id} version {f.version}: {f.title or '(no title)'}, "
+              f"{f.responses} response{'s' if f.responses != 1 else ''}")
+    return 0

@@ -1,0 +1,1 @@
+"""Surveys: instruments, interviews and consultation responses on this laptop."""

@@ -1,0 +1,89 @@
+"""Survey instruments on this laptop: importing an XLSForm (checked in full first, so a
+form the app cannot run never reaches an interviewer), and the forms held with their
+responses. An imported version is a ``survey_instrument`` record: final once written,
+and it reaches interviewers with the next sync."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from icv_app.domain.serialize import to_dict
+from icv_app.domain.survey.instrument import Instrument, load_xlsform_bytes
+from icv_app.domain.survey.records import SurveyInstrument, instrument_id_for
+from icv_app.store.records import save_record
+
+if TYPE_CHECKING:
+    from icv_app.store.local_store import LocalStore
+
+__all__ = ["FormHeld", "ImportOutcome", "InstrumentConflict", "InstrumentService"]
+
+
+class InstrumentConflict(Exception):
+    """This version of the form is already here with other content."""
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    instrument: Instrument
+    added: bool  # False: this very version (same bytes) was already here
+
+
+@dataclass(frozen=True)
+class FormHeld:
+    form_id: str
+    version: str
+    title: str
+    responses: int  # interviews and consultation responses taken with this version
+
+
+class InstrumentService:
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    def import_file(self, path: Path, imported_by: str = "") -> ImportOutcome:
+        """Check and keep the XLSForm at ``path``. Raises InstrumentRefused (where and
+        why), InstrumentConflict, or OSError."""
+        data = Path(path).read_bytes()
+        instrument = load_xlsform_bytes(data, Path(path).name)
+        record = SurveyInstrument.from_workbook(
+            data, form_id=instrument.form_id, version=instrument.version,
+            title=instrument.title, filename=Path(path).name, imported_by=imported_by)
+        row = self.store.reader.execute(
+            "SELECT body FROM survey_instruments WHERE id = ? AND deleted = 0",
+            [instrument_id_for(instrument.form_id, instrument.version)],
+        ).fetchone()
+        if row is not None:
+            if json.loads(row[0]).get("sha256") == record.sha256:
+                return ImportOutcome(instrument, added=False)
+            raise InstrumentConflict(
+                f"Version {instrument.version} of {instrument.form_id} is already here with "
+                "other content: a version never changes once imported (interviews record "
+                "the version they were taken with). Give the form a new version on its "
+                "settings sheet and import it again.")
+        body = to_dict(record)
+        self.store.writer.submit(
+            lambda db: save_record(db, "survey_instrument", body)).result()
+        return ImportOutcome(instrument, added=True)
+
+    def forms(self) -> list[FormHeld]:
+        """Every form version held, by form_id then version, with its responses."""
+        counts: dict[tuple[str, str], int] = {}
+        for table in ("survey_interviews", "consultation_responses"):
+            for form_id, version in self.store.reader.execute(
+                f"SELECT json_extract(body, '$.form_id'), json_extract(body, '$.form_version')"
+                f" FROM {table} WHERE deleted = 0"
+            ):
+                key = (str(form_id), str(version))
+                counts[key] = counts.get(key, 0) + 1
+        held = []
+        for (body,) in self.store.reader.execute(
+            "SELECT body FROM survey_instruments WHERE deleted = 0"
+        ):
+            data = json.loads(body)
+            key = (str(data.get("form_id", "")), str(data.get("version", "")))
+            held.append(FormHeld(key[0], key[1], str(data.get("title", "")),
+                                 counts.get(key, 0)))
+        return sorted(held, key=lambda f: (f.form_id, f.version))
