@@ -12,10 +12,13 @@ more than the limit, and the server never holds more of a body than that.
 Two limits: a small one for requests that cannot be authenticated (sign-in, and any
 request without an ``Authorization`` header, which can only end in a 401 or carry no body
 at all), and the configured one (``ServerConfig.max_body_bytes``, ``icv-app serve
---max-body-mb``) for the rest. A request with a token, even a made-up one, may send up to
-the configured limit before the token is checked: checking it here would cost a database
-query before every body, and the limit already bounds what such a request costs. The
-number of records per push is bounded separately, by the wire schema (``MAX_PUSH_BATCH``).
+--max-body-mb``) for the rest. A request without a token to any path but sign-in that
+sends more than the small limit is answered ``401`` (sign in first), as it would have
+been had it sent less: the size is not what is wrong with it. A request with a token,
+even a made-up one, may send up to the configured limit before the token is checked:
+checking it here would cost a database query before every body, and the limit already
+bounds what such a request costs. The number of records per push is bounded separately,
+by the wire schema (``MAX_PUSH_BATCH``).
 """
 
 from __future__ import annotations
@@ -62,9 +65,10 @@ class BodyLimit:
             return
         limit = self._limit_for(scope)
         declared = _content_length(scope)
+        refusal = self._refusal_for(scope, limit)
         if declared is not None and declared > limit:
             # Answered before a byte of the body is passed on.
-            await _refuse(receive, send, limit, unread=declared)
+            await _refuse(receive, send, refusal, unread=declared, limit=limit)
             return
 
         # No length given, or one within the limit (which the HTTP server holds the client
@@ -85,7 +89,7 @@ class BodyLimit:
                     # application the client has gone, which for it is the truth.
                     answered = True
                     if not response_started:
-                        await _refuse(receive, send, limit, unread=None)
+                        await _refuse(receive, send, refusal, unread=None, limit=limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -106,12 +110,24 @@ class BodyLimit:
             # reads it by hand sees the client disconnect): the 413 has gone out, and
             # there is nothing to report.
 
+    def _refusal_for(self, scope: Scope, limit: int) -> tuple[int, ErrorBody]:
+        """What a body over ``limit`` is answered: 413, or for a request that has no
+        token and is not a sign-in, 401."""
+        if scope.get("path") not in self.open_paths and not _has_token(scope):
+            return 401, ErrorBody(error=ErrorCode.UNAUTHENTICATED,
+                                  message="Sign in first: this call needs a device token.")
+        return 413, ErrorBody(error=ErrorCode.TOO_LARGE, message=too_large_message(limit))
+
     def _limit_for(self, scope: Scope) -> int:
         if scope.get("path") in self.open_paths:
             return self.unauthenticated_limit
-        if not any(name == b"authorization" for name, _ in scope.get("headers", ())):
+        if not _has_token(scope):
             return self.unauthenticated_limit
         return self.limit
+
+
+def _has_token(scope: Scope) -> bool:
+    return any(name == b"authorization" for name, _ in scope.get("headers", ()))
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -128,8 +144,10 @@ def too_large_message(limit: int) -> str:
     return f"The request is larger than this server accepts ({_size(limit)}); send less at once."
 
 
-async def _refuse(receive: Receive, send: Send, limit: int, unread: int | None) -> None:
-    """Answer 413, then close the connection (the rest of the request is never used).
+async def _refuse(receive: Receive, send: Send, refusal: tuple[int, ErrorBody],
+                  unread: int | None, limit: int) -> None:
+    """Answer ``refusal`` (413, or 401 without a token), then close the connection (the
+    rest of the request is never used).
 
     A client that is still sending when the server closes gets a connection reset, often
     before it has read the answer; so when the client has said how much is still coming
@@ -137,11 +155,11 @@ async def _refuse(receive: Receive, send: Send, limit: int, unread: int | None) 
     the rest is read and thrown away, chunk by chunk, for at most
     :data:`DRAIN_SECONDS`, before the connection closes. Nothing of it is kept.
     """
-    body = ErrorBody(error=ErrorCode.TOO_LARGE, message=too_large_message(limit))
+    status, body = refusal
     content = body.model_dump_json(exclude_none=True).encode()
     await send({
         "type": "http.response.start",
-        "status": 413,
+        "status": status,
         "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(content)).encode()),
