@@ -278,6 +278,30 @@ def create_store_engine(url: str) -> Engine:
     )
 
 
+WAL_WAIT_SECONDS = 30.0  # as long as a connection waits for a lock ("timeout" above)
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode. SQLite answers "database is locked" at once, without
+    waiting as it does for other locks, while another connection is switching the mode or
+    writing (two servers starting on a new file at the same moment): try again, briefly
+    backing off, for as long as a lock is waited for."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + WAL_WAIT_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)  # nothing to wait on: SQLite offers no signal for this lock
+        delay = min(delay * 2, 0.1)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling would run DDL outside transactions and cannot
     # start a write transaction up front; take over BEGIN (SQLAlchemy's documented recipe).
@@ -285,7 +309,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit is on disk before the server answers, so a power cut cannot take
         # back what a laptop was told is stored (and may then purge under retention).

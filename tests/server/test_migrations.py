@@ -414,6 +414,36 @@ def test_two_servers_starting_at_once_migrate_once(database_url: str) -> None:
             engine.dispose()
 
 
+def test_servers_opening_a_new_sqlite_file_at_once_all_get_in(tmp_path: Path) -> None:
+    """SQLite refuses at once, without waiting, a switch to WAL while another connection is
+    making the same switch: three servers opening a new file together all get in (before
+    the fix about one start in four failed with "database is locked")."""
+    for attempt in range(12):
+        url = f"sqlite:///{tmp_path / f'new-{attempt}.db'}"
+        engines = [create_store_engine(url) for _ in range(3)]
+        barrier = threading.Barrier(len(engines))
+        errors: list[BaseException] = []
+
+        def open_one(engine: Engine, barrier: threading.Barrier,
+                     errors: list[BaseException]) -> None:
+            barrier.wait()
+            try:
+                with write(engine) as conn:
+                    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS probe (x INTEGER)")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one, args=(e, barrier, errors))
+                   for e in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for engine in engines:
+            engine.dispose()
+        assert errors == [], f"start {attempt}: {errors!r}"
+
+
 def test_audit_log_stays_append_only(store: Engine) -> None:
     migrate(store, T0)
     insert = text("INSERT INTO audit_log (at, action) VALUES (:at, 'probe')")
