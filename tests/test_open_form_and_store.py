@@ -336,3 +336,23 @@ def test_a_value_this_version_shows_as_its_default_survives_a_save_outside_a_for
     [out] = sr.pending(store.reader)
     assert out.body["header"]["mode"] == "hologram"
     assert out.body["header"]["officer_in_charge"] == "PS 2718"
+
+
+def test_a_kind_new_in_this_version_has_its_tables_before_anything_reads(paths):
+    """A profile from before a kind existed (its tables missing, the core schema
+    current): opening it makes the kind's tables before the first read, not when the
+    writer happens to start."""
+    store = LocalStore.open(paths)
+    store.writer.submit(lambda db: (
+        db.execute("DROP TABLE survey_interviews"),
+        db.execute("DELETE FROM _sqlite_migrations WHERE migration_set = "
+                   "'kind:survey_interview'"),
+    )).result()
+    store.close()
+
+    reopened = LocalStore.open(paths)
+    try:
+        count = reopened.reader.execute("SELECT count(*) FROM survey_interviews").fetchone()
+        assert count == (0,)
+    finally:
+        reopened.close()

@@ -108,6 +108,22 @@ def _refuse_newer_kinds(conn: sqlcipher3.Connection, path: Path) -> None:
             raise NewerDatabase(path, len(applied), len(known))
 
 
+def kind_migrations_pending(conn: sqlcipher3.Connection) -> bool:
+    """Has a registered kind local migrations this database has not applied yet (a kind
+    new in this version of the app, with no core migration beside it)?"""
+    from icv_app import kinds
+
+    applied: dict[str, set[str]] = {}
+    for migration_set, name in conn.execute(
+        "SELECT migration_set, name FROM _sqlite_migrations"
+    ):
+        applied.setdefault(migration_set, set()).add(name)
+    return any(
+        {name for name, _fn in kind.local_migrations} - applied.get(f"kind:{kind.name}", set())
+        for kind in kinds.all_kinds()
+    )
+
+
 def open_for_writing(path: Path, key: bytes) -> sqlite_utils.Database:
     """The writer's connection: checked, migrated to this app's schema."""
     import sqlite_utils

@@ -8,7 +8,13 @@ import sqlcipher3
 
 from icv_app.paths import Paths
 from icv_app.store.changes import ChangeHub
-from icv_app.store.database import SCHEMA_VERSION, connect, open_for_writing, schema_version
+from icv_app.store.database import (
+    SCHEMA_VERSION,
+    connect,
+    kind_migrations_pending,
+    open_for_writing,
+    schema_version,
+)
 from icv_app.store.keys import PassphraseProvider, Profile, obtain_key
 from icv_app.store.writer import Writer
 
@@ -36,8 +42,11 @@ class LocalStore:
                 self._ensure_writer().wait_ready()
             reader = connect(paths.database, key, read_only=True)
             try:
-                if schema_version(reader) < SCHEMA_VERSION:
-                    self._ensure_writer().wait_ready()  # migrate before anything reads
+                # Migrate before anything reads: the core schema, or a kind's own tables
+                # (a kind new in this version brings tables with no core migration).
+                if (schema_version(reader) < SCHEMA_VERSION
+                        or kind_migrations_pending(reader)):
+                    self._ensure_writer().wait_ready()
             except BaseException:
                 reader.close()
                 raise
