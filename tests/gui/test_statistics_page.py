@@ -420,15 +420,17 @@ def test_counting_reports_for_the_first_time_shows_how_far_it_has_got(
         seed(reports())
     window.resize(1366, 740)
     seen: list[tuple[int, int, str, int]] = []
+    counting = StatisticsPage._counting
 
-    def record(done: int, total: int) -> None:
-        page = window.current_page
-        seen.append((done, total, page.busy_label.text(), page.busy.value()))
+    def record(self: StatisticsPage, done: int, total: int) -> None:
+        counting(self, done, total)  # the page draws the step, then it is recorded
+        seen.append((done, total, self.busy_label.text(), self.busy.value()))
 
+    # In place before the page is made (and connects its slot), so no step is missed.
+    monkeypatch.setattr(StatisticsPage, "_counting", record)
     press(Qt.Key.Key_5, CTRL)
     page = window.current_page
     assert isinstance(page, StatisticsPage)
-    page.counting.connect(record)  # after the page's own slot: it has drawn the step
     qtbot.waitUntil(lambda: page.is_current)
     assert [(d, t) for d, t, _text, _value in seen] == [(0, 9), (3, 9), (6, 9), (9, 9)]
     assert seen[1][2] == "Counting reports not counted before: 3 of 9\u2026"
