@@ -146,6 +146,17 @@ def _target(context: ServerContext, username: str) -> UserInfo:
         raise ApiError(404, ErrorCode.NOT_FOUND, str(exc)) from None
 
 
+def _reached_user(
+    context: ServerContext, caller: tuple[Principal, Reach], username: str
+) -> tuple[Principal, UserInfo]:
+    """The caller and the account they act on: 404 for no such account, 403 for one
+    beyond their reach."""
+    principal, reach = caller
+    target = _target(context, username)
+    _reaches(principal, reach, target)
+    return principal, target
+
+
 def _checked_password(password: str) -> str:
     try:
         admin.check_password(password)
@@ -273,9 +284,7 @@ def set_role(
     context: Context,
     caller: Annotated[tuple[Principal, Reach], Depends(may(A.SET_ROLE))],
 ) -> UserOut:
-    principal, reach = caller
-    target = _target(context, username)
-    _reaches(principal, reach, target)
+    principal, target = _reached_user(context, caller, username)
     with _as_conflict():
         user = admin.set_role(
             context.engine, target.username, body.role, actor=principal.actor(),
@@ -296,9 +305,7 @@ def set_disabled(
     context: Context,
     caller: Annotated[tuple[Principal, Reach], Depends(may(A.SET_DISABLED))],
 ) -> UserOut:
-    principal, reach = caller
-    target = _target(context, username)
-    _reaches(principal, reach, target)
+    principal, target = _reached_user(context, caller, username)
     if body.disabled and target.id == principal.user_id:
         raise _conflict(
             "You cannot disable your own account while you are signed in with it; ask "
@@ -324,9 +331,7 @@ def reset_password(
     context: Context,
     caller: Annotated[tuple[Principal, Reach], Depends(may(A.RESET_PASSWORD))],
 ) -> UserOut:
-    principal, reach = caller
-    target = _target(context, username)
-    _reaches(principal, reach, target)
+    principal, target = _reached_user(context, caller, username)
     password = _checked_password(body.password)
     with _hashing_slot(context), _as_conflict():
         user = admin.reset_password(
@@ -351,9 +356,7 @@ def unlock(
     context: Context,
     caller: Annotated[tuple[Principal, Reach], Depends(may(A.UNLOCK))],
 ) -> UnlockOut:
-    principal, reach = caller
-    target = _target(context, username)
-    _reaches(principal, reach, target)
+    principal, target = _reached_user(context, caller, username)
     with _as_conflict():
         done = admin.unlock(
             context.engine, target.username, actor=principal.actor(), now=context.now()
