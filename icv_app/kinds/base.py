@@ -81,6 +81,25 @@ def _no_problems(_obj: Any) -> list[Problem]:
     return []
 
 
+def record_table(name: str, columns: str,
+                 indexes: Mapping[str, str] | None = None) -> Callable[[Any], None]:
+    """A kind's local migration making its table: the columns every synced record has,
+    then ``columns`` (the kind's list columns); ``indexes``: index name suffix -> column
+    (``{"by_parent": "visit_id"}`` makes ``<name>_by_parent``)."""
+    def migrate(db: Any) -> None:
+        db.execute(
+            f"""CREATE TABLE {name} (
+                id TEXT PRIMARY KEY, body TEXT NOT NULL,
+                rev INTEGER NOT NULL DEFAULT 1, base_rev INTEGER NOT NULL DEFAULT 0,
+                deleted INTEGER NOT NULL DEFAULT 0, owner_id TEXT, attention TEXT,
+                updated_at TEXT NOT NULL, {columns})"""
+        )
+        for suffix, column in (indexes or {}).items():
+            db.execute(f"CREATE INDEX {name}_{suffix} ON {name}({column})")
+
+    return migrate
+
+
 @dataclass(frozen=True, eq=False)
 class Kind:
     name: str  # on the wire and in every table: [a-z][a-z0-9_]*

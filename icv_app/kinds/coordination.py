@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from icv_app.kinds.base import Kind, Problem, Relation
+from icv_app.kinds.base import Kind, Problem, Relation, record_table
 
 if TYPE_CHECKING:
     from icv_app.domain.custody.coordination import FollowUp, QueryReply, VisitQuery, VisitReview
@@ -24,18 +24,7 @@ MAX_MESSAGE = 5000
 
 
 def _table(name: str, columns: str) -> Callable[[Any], None]:
-    def migrate(db: Any) -> None:
-        db.execute(
-            f"""CREATE TABLE {name} (
-                id TEXT PRIMARY KEY, body TEXT NOT NULL,
-                rev INTEGER NOT NULL DEFAULT 1, base_rev INTEGER NOT NULL DEFAULT 0,
-                deleted INTEGER NOT NULL DEFAULT 0, owner_id TEXT, attention TEXT,
-                updated_at TEXT NOT NULL, {columns})"""
-        )
-        parent = columns.split()[0]
-        db.execute(f"CREATE INDEX {name}_by_parent ON {name}({parent})")
-
-    return migrate
+    return record_table(name, columns, {"by_parent": columns.split()[0]})
 
 
 def _message(text: str, what: str) -> list[Problem]:

@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from icv_app.kinds.base import Kind, Problem, Relation
+from icv_app.kinds.base import Kind, Problem, Relation, record_table
 
 if TYPE_CHECKING:
     from icv_app.domain.survey.records import (
@@ -66,17 +66,7 @@ MAX_TEXT = 5000  # a note, a title, a reference
 
 
 def _table(name: str, columns: str, index: str) -> Callable[[Any], None]:
-    def migrate(db: Any) -> None:
-        db.execute(
-            f"""CREATE TABLE {name} (
-                id TEXT PRIMARY KEY, body TEXT NOT NULL,
-                rev INTEGER NOT NULL DEFAULT 1, base_rev INTEGER NOT NULL DEFAULT 0,
-                deleted INTEGER NOT NULL DEFAULT 0, owner_id TEXT, attention TEXT,
-                updated_at TEXT NOT NULL, {columns})"""
-        )
-        db.execute(f"CREATE INDEX {name}_by_{index} ON {name}({index})")
-
-    return migrate
+    return record_table(name, columns, {f"by_{index}": index})
 
 
 def _loader(name: str) -> Callable[[], type]:
