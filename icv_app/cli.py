@@ -51,7 +51,7 @@ def _extra_registrars() -> list[CommandRegistrar]:
 
     registrars: list[CommandRegistrar] = []
     for module in ("icv_app.server.commands", "icv_app.sync.commands",
-                   "icv_app.survey_commands"):
+                   "icv_app.survey_commands", "icv_app.consultation_commands"):
         try:
             registrars.extend(importlib.import_module(module).REGISTRARS)
         except ModuleNotFoundError as exc:

@@ -19,6 +19,7 @@ form or an answers file that cannot be read, with the reason.
 from __future__ import annotations
 
 import argparse
+import importlib
 import datetime as dt
 import json
 import sys
@@ -57,6 +58,16 @@ def register(sub: Any) -> None:
     listing = survey_sub.add_parser("list", help="the forms held, with their responses")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=cmd_list)
+    for module in _SURVEY_EXTRAS:  # telephone samples and calls, quotas
+        try:
+            importlib.import_module(module).register_survey(survey_sub)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+# Modules adding actions to ``icv-app survey``: each has register_survey(survey_sub).
+_SURVEY_EXTRAS = ("icv_app.survey_cati_commands", "icv_app.survey_quota_commands")
 
 
 REGISTRARS = [register]

@@ -46,7 +46,7 @@ from icv_app.store import changes, settings as st
 from icv_app.store.local_store import LocalStore
 from icv_app.store.records import retry_held_aside
 from icv_app.store.sync import sync_records as sr
-from icv_app.sync import credentials as cred, phases
+from icv_app.sync import after_sync, credentials as cred, phases
 from icv_app.sync.errors import (
     AccountMismatch,
     AuthFailed,
@@ -225,6 +225,7 @@ class SyncClient:
                 s.summary.check_ok = phases.check(s)
             if s.summary.check_ok and account.role in RETENTION_ROLES:
                 phases.retention(s)
+            after_sync.run_all(s)
         s.summary.retries = http.retries
         now = self._clock()
         self._db(lambda db: st.LAST_SYNCED.set(db, now))
