@@ -28,9 +28,11 @@ from icv_app.ui.shell.main_window import MainWindow
 
 if TYPE_CHECKING:
     from icv_app.composition import AppContext
+    from icv_app.services.sync import SyncStatus
     from icv_app.store.keys import Profile
     from icv_app.store.local_store import LocalStore
     from icv_app.ui.coordinator.page import CoordinatorContext
+    from icv_app.ui.survey.page import SurveyContext
     from icv_app.ui.sync.sync_controller import SyncController
 
 EXIT_STORE = 3  # the same status the command line uses for store errors
@@ -67,6 +69,23 @@ def coordinator_context(window: MainWindow, context: AppContext,
         username=username,
         open_report=window.open_report_from_page,
         admin=AdminService(context.store),
+    )
+
+
+def survey_context(window: MainWindow, context: AppContext,
+                   status: SyncStatus) -> SurveyContext:
+    """Who is signed in, for the Survey menu's pages (their services take the store)."""
+    from icv_app.sync.credentials import load_account
+    from icv_app.ui.survey.page import SurveyContext
+
+    account = load_account(context.store.reader)
+    return SurveyContext(
+        store=context.store,
+        user_id=account.user_id if account is not None else "",
+        username=status.username or "",
+        role=status.role or "interviewer",
+        show_page=window.show_page,
+        sync_now=lambda: window.sync.sync_now() if window.sync is not None else None,
     )
 
 
@@ -198,6 +217,7 @@ def run_gui(paths: Paths) -> int:
         window.follow_reference(context.references.current)
         window.offer_coordinator(lambda username: coordinator_context(window, context,
                                                                        username))
+        window.offer_survey(lambda status: survey_context(window, context, status))
         install_focus_ring(app)
         # The writer (and what it imports) starts once the list is up, not before it;
         # sync (httpx and the rest) after that.

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from icv_app.ui.coordinator.page import CoordinatorContext, CoordinatorPage
     from icv_app.ui.custody.visit_form import VisitForm
     from icv_app.ui.shared.store_events import StoreEvents
+    from icv_app.ui.survey.page import SurveyContext, SurveyPage
     from icv_app.ui.sync.sync_controller import SyncController
 
 LIST_TITLE = "Custody visits"
@@ -74,8 +75,8 @@ class MainWindow(QMainWindow):
         self.state_file = state_file
         self._reference_source: Callable[[], ReferenceData] | None = None
         self._coordinator: CoordinatorContext | None = None
-        self._pages: dict[str, CoordinatorPage] = {}
-        self._back_page: CoordinatorPage | None = None
+        self._pages: dict[str, CoordinatorPage | SurveyPage] = {}
+        self._back_page: CoordinatorPage | SurveyPage | None = None
         self._make_coordinator: Callable[[str], CoordinatorContext] | None = None
         self._form: VisitForm | None = None
         self._undo_visit_id: str | None = None
@@ -89,6 +90,10 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.visits)
         self.setCentralWidget(self.pages)
+        from icv_app.ui.shared.quick_hide import QuickHide
+
+        # F12: the window blanks to a neutral screen at once (and back).
+        self.quick_hide = QuickHide(self, self.pages)
 
         self.save_state = QLabel()
         self.save_state.setAccessibleName("Save state")
@@ -223,6 +228,7 @@ class MainWindow(QMainWindow):
         if (status is not None and status.role in ("coordinator", "admin")
                 and self._coordinator is None and self._make_coordinator is not None):
             self.attach_coordinator(self._make_coordinator(status.username or ""))
+        self.survey.status_changed(status)
         if status is None:
             for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action,
                            self.sync_problems_action, self.sign_out_action):
@@ -253,20 +259,55 @@ class MainWindow(QMainWindow):
         self.scheme_menu.menuAction().setVisible(True)
         self._update_actions()
 
-    def show_page(self, key: str) -> CoordinatorPage | None:
-        """Show a coordinator page (built on first use); None if it cannot be shown."""
+    def offer_survey(self, make: Callable[[SyncStatus], SurveyContext]) -> None:
+        """Once sync says the account is a survey account, build its context with
+        ``make(status)`` and offer the Survey menu."""
+        self.survey.offer(make)
+
+    def hide_custody(self) -> None:
+        """A survey account's laptop: no custody visits to make or list."""
+        self.visit_menu.menuAction().setVisible(False)
+        self.new_action.setVisible(False)
+        self.close_visit_action.setText("&Back")
+
+    @property
+    def on_visits_list(self) -> bool:
+        return self.pages.currentWidget() is self.visits
+
+    def show_page(self, key: str) -> CoordinatorPage | SurveyPage | None:
+        """Show a coordinator's or a survey page (built on first use); None if it cannot
+        be shown."""
         from icv_app.ui.coordinator.pages import PAGES
 
-        entry = next((p for p in PAGES if p.key == key), None)
-        if entry is None or self._coordinator is None or not entry.available:
+        if self.quick_hide.hidden:
+            return None
+        survey_entry = self.survey.entry(key)
+        survey = self.survey.context
+        made: Callable[[], CoordinatorPage | SurveyPage] | None = None
+        if survey_entry is not None:
+            if (survey is None or survey.role not in survey_entry.roles
+                    or not survey_entry.available):
+                return None
+            title = survey_entry.title
+            made = lambda: survey_entry.load()(survey)  # noqa: E731
+        else:
+            entry = next((p for p in PAGES if p.key == key), None)
+            coordinator = self._coordinator
+            if entry is None or coordinator is None or not entry.available:
+                return None
+            title = entry.title
+            made = lambda: entry.load()(coordinator)  # noqa: E731
+        current = self.current_page
+        if current is not None and current is not self._pages.get(key) and hasattr(
+                current, "may_leave") and not current.may_leave():
             return None
         page = self._pages.get(key)
         if page is None:
-            page = entry.load()(self._coordinator)
+            page = made()
             page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             self._pages[key] = page
             self.pages.addWidget(page)
-        self.setWindowTitle(entry.title.replace("&", ""))
+        self.setWindowTitle(title.replace("&", ""))
         self.pages.setCurrentWidget(page)
         self._hide_undo()
         self._update_actions()
@@ -275,7 +316,7 @@ class MainWindow(QMainWindow):
         return page
 
     @property
-    def current_page(self) -> CoordinatorPage | None:
+    def current_page(self) -> CoordinatorPage | SurveyPage | None:
         current = self.pages.currentWidget()
         return next((p for p in self._pages.values() if p is current), None)
 
@@ -367,7 +408,7 @@ class MainWindow(QMainWindow):
         edit_menu = menus.addMenu("&Edit")
         for action in (self.undo_action, self.delete_action, self.find_action):
             edit_menu.addAction(action)
-        visit_menu = menus.addMenu("&Visit")
+        visit_menu = self.visit_menu = menus.addMenu("&Visit")
         for action in (
             self.add_detainee_action, self.add_issue_action, self.submit_action,
             self.amend_action,
@@ -386,6 +427,10 @@ class MainWindow(QMainWindow):
             self.page_actions[entry.key] = action
         self.scheme_menu.menuAction().setVisible(False)
         sync_menu = menus.addMenu("S&ync")
+        from icv_app.ui.shell.survey_menu import SurveyMenu
+
+        # The Survey menu: only for an interviewer's, a survey manager's or an admin's.
+        self.survey = SurveyMenu(self, menus, sync_menu.menuAction())
         for action in (self.sign_in_action, self.sync_now_action, self.cancel_sync_action):
             sync_menu.addAction(action)
         sync_menu.addSeparator()
@@ -414,6 +459,7 @@ class MainWindow(QMainWindow):
         for key, action in self.page_actions.items():
             entry = next(p for p in PAGES if p.key == key)
             action.setEnabled(self._coordinator is not None and entry.available)
+        self.survey.update()
 
     def _form_call(self, name: str) -> None:
         if self._form is not None and self.pages.currentWidget() is self._form:
@@ -482,6 +528,10 @@ class MainWindow(QMainWindow):
         """Back: from a report to where it was opened from (the list, or a coordinator
         page), from a coordinator page to the list."""
         back, self._back_page = self._back_page, None
+        home = self.survey.home_key()
+        if home is not None:  # a survey account's laptop lists no visits
+            self.show_page(home)
+            return
         if (back is not None and self._form is not None
                 and self.pages.currentWidget() is self._form):
             key = next(k for k, p in self._pages.items() if p is back)

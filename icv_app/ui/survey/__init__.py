@@ -1,0 +1,1 @@
+"""Survey staff's screens: the interview runner, the call queue, consultations."""
