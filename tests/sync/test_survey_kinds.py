@@ -370,11 +370,11 @@ def test_call_outcomes_carry_their_aapor_disposition_codes() -> None:
     assert {o.value: o.aapor_code for o in CallOutcome} == {
         "completed": "1.1", "partial": "1.2", "refused": "2.11", "appointment": "2.21",
         "busy": "3.12", "no_answer": "3.13", "answering_machine": "3.14",
-        "wrong_number": "4.30", "ineligible": "4.70",
+        "wrong_number": "4.30", "ineligible": "4.70", "quota_full": "4.80",
     }
     assert {o for o in CallOutcome if o.closes_case} == {
         CallOutcome.COMPLETED, CallOutcome.REFUSED, CallOutcome.WRONG_NUMBER,
-        CallOutcome.INELIGIBLE}
+        CallOutcome.INELIGIBLE, CallOutcome.QUOTA_FULL}
     assert CallOutcome.NO_ANSWER.aapor_group == "UH"
 
 

@@ -196,6 +196,7 @@ class CallOutcome(LabelledEnum):
     WRONG_NUMBER = "wrong_number", "Wrong or non-working number"
     INELIGIBLE = "ineligible", "Not eligible"
     APPOINTMENT = "appointment", "Appointment to call back"
+    QUOTA_FULL = "quota_full", "Quota cell full"
 
     @property
     def aapor_code(self) -> str:
@@ -218,7 +219,8 @@ class CallOutcome(LabelledEnum):
 # appointment never kept: an appointment is a temporary outcome, this is the code if
 # the case ends on it), 3.12 always busy, 3.13 no answer, 3.14 telephone answering
 # device (not known to be a household), 4.30 non-working/disconnected number (the number
-# does not reach the sampled household), 4.70 no eligible respondent.
+# does not reach the sampled household), 4.70 no eligible respondent, 4.80 quota filled
+# (the respondent's quota cell was full: screened out, not eligible).
 _AAPOR: dict[CallOutcome, tuple[str, str]] = {
     CallOutcome.COMPLETED: ("1.1", "I"),
     CallOutcome.PARTIAL: ("1.2", "P"),
@@ -229,9 +231,10 @@ _AAPOR: dict[CallOutcome, tuple[str, str]] = {
     CallOutcome.ANSWERING_MACHINE: ("3.14", "UH"),
     CallOutcome.WRONG_NUMBER: ("4.30", "NE"),
     CallOutcome.INELIGIBLE: ("4.70", "NE"),
+    CallOutcome.QUOTA_FULL: ("4.80", "NE"),
 }
 _CLOSING = frozenset({CallOutcome.COMPLETED, CallOutcome.REFUSED, CallOutcome.WRONG_NUMBER,
-                      CallOutcome.INELIGIBLE})
+                      CallOutcome.INELIGIBLE, CallOutcome.QUOTA_FULL})
 
 
 @dataclass
