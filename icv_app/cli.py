@@ -1,7 +1,8 @@
 """Command line: the GUI by default, plus headless commands for scripts and tests.
 
     icv-app [--data-dir DIR] [--self-test]      start the app (or self-test and exit)
-    icv-app demo --visits N                     fill the profile with synthetic visits
+    icv-app demo --visits N [--interviews N]    fill the profile with synthetic visits
+                                                (and completed perception interviews)
     icv-app visits list [--json]                list the profile's visits
     icv-app pdf visit ID -o FILE                write one visit report as PDF
     icv-app pdf period --from DATE --to DATE -o FILE
@@ -30,6 +31,8 @@ from icv_app.paths import Paths
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    import sqlite_utils
 
     from icv_app.composition import AppContext
     from icv_app.domain.custody.reference import ReferenceData
@@ -101,6 +104,9 @@ def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="fill the profile with synthetic visits")
     demo.add_argument("--visits", type=int, default=50, metavar="N")
+    demo.add_argument("--interviews", type=int, default=0, metavar="N",
+                      help="also N synthetic completed interviews of the shipped perception "
+                           "survey (form_id perception), spread over areas and demographics")
     demo.add_argument("--seed", type=int, default=None, help="for a reproducible data set")
     demo.set_defaults(handler=cmd_demo)
 
@@ -191,9 +197,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from icv_app.domain.custody.demo import generate_visits
     from icv_app.store.custody.visits import insert_many
 
-    if args.visits < 0:
-        print("icv-app: --visits must be 0 or more", file=sys.stderr)
-        return EXIT_USAGE
+    for option, value in (("--visits", args.visits), ("--interviews", args.interviews)):
+        if value < 0:
+            print(f"icv-app: {option} must be 0 or more", file=sys.stderr)
+            return EXIT_USAGE
     with _open_profile(args) as profile:
         writer = profile.store.writer
 
@@ -211,8 +218,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
         total = writer.submit(
             lambda db: db.execute("SELECT count(*) FROM visits").fetchone()[0]
         ).result()
+        interviews = _demo_interviews(profile, args.interviews, args.seed)
     print(f"Added {args.visits} synthetic visits; the profile now holds {total}.")
+    if interviews:
+        print(interviews)
     return 0
+
+
+def _demo_interviews(profile: AppContext, count: int, seed: int | None) -> str:
+    """Add ``count`` synthetic completed interviews of the perception survey in one
+    transaction (importing the shipped form first if it is not held); what to print."""
+    if count == 0:
+        return ""
+    import datetime as dt
+
+    from icv_app.domain.serialize import to_dict
+    from icv_app.domain.survey.demo import generate_interviews
+    from icv_app.services.survey.consultations import held_or_shipped
+    from icv_app.store.records import save_record
+    from icv_app.store.settings import USER_ID
+
+    store = profile.store
+    instrument, record = held_or_shipped(store.reader, "perception", imported_by="demo")
+    end = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    bodies = [to_dict(i) for i in generate_interviews(
+        instrument, count, seed=seed, interviewer_id=USER_ID.get(store.reader) or "demo",
+        start=end - dt.timedelta(days=90), end=end)]
+
+    def held(db: sqlite_utils.Database) -> int:
+        return int(db.execute("SELECT count(*) FROM survey_interviews WHERE deleted = 0 "
+                              "AND form_id = 'perception'").fetchone()[0])
+
+    def save(db: sqlite_utils.Database) -> tuple[int, int]:
+        before = held(db)
+        if record is not None:
+            save_record(db, "survey_instrument", to_dict(record))
+        for body in bodies:
+            save_record(db, "survey_interview", body)
+        return before, held(db)
+
+    # The same --seed gives the same interviews, ids included: saved again, not added.
+    before, after = store.writer.submit(save).result()
+    first = (f"Imported the shipped perception form (version {instrument.version}). "
+             if record is not None else "")
+    return (f"{first}Added {after - before} synthetic completed interviews of the perception "
+            f"survey; the profile now holds {after}.")
 
 
 def cmd_visits_list(args: argparse.Namespace) -> int:
