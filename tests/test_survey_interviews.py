@@ -147,6 +147,11 @@ def test_consent_no_thanks_the_respondent_and_ends(service):
     assert live.at_end and live.can_complete and live.declined
     assert live.complete() == []
     assert stored_answers(service, live) == {"interview_mode": "telephone", "consent": "no"}
+    # Not an interview to count anywhere: stopped, with the reason.
+    assert live.ended_reason == "declined"
+    assert json.loads(service.store.reader.execute(
+        "SELECT body FROM survey_interviews WHERE id = ?", [live.id]).fetchone()[0]
+    )["status"] == "stopped"
 
 
 def test_where_officers_were_seen_is_skipped_when_never_seen(service):

@@ -123,6 +123,7 @@ STOPPED = "stopped"
 QUOTA_FULL = "quota_full"
 NOT_SAFE = "not_safe"
 CALLBACK = "callback"
+DECLINED = "declined"  # the respondent did not consent: stopped, counted nowhere
 
 
 class InterviewError(Exception):
@@ -499,8 +500,9 @@ class LiveInterview:
     @property
     def declined(self) -> bool:
         """Did the respondent decline to take part (a question named ``consent``
-        answered ``no``)? The walk then ends at once and the interview completes with
-        that answer alone; a call queue records the call as a refusal."""
+        answered ``no``)? The walk then ends at once and Complete ends the interview as
+        stopped (reason ``declined``) with that answer alone, so it never counts as a
+        complete interview; a call queue records the call as a refusal."""
         return self.session.answers.get(CONSENT) == "no"
 
     @property
@@ -708,6 +710,9 @@ class LiveInterview:
             return ["The interview has already ended."]
         if self._current is not None:
             return ["The interview is not at its end yet."]
+        if self.declined:  # not an interview: no quota cell, no complete to count
+            self._end(InterviewStatus.STOPPED, DECLINED)
+            return []
         problems = self.session.problems
         if problems:
             return [f"{self._label_of(p.name)}: {p.message}" for p in problems]

@@ -266,7 +266,10 @@ class MainWindow(QMainWindow):
 
     def hide_custody(self) -> None:
         """A survey account's laptop: no custody visits to make or list."""
-        self.visit_menu.menuAction().setVisible(False)
+        # Taken off the menu bar, not only hidden: a hidden menu's mnemonic (Alt+V,
+        # Alt+N) would still take the key from the survey pages' buttons.
+        for menu in (self.visit_menu, self.scheme_menu):
+            self.menuBar().removeAction(menu.menuAction())
         self.new_action.setVisible(False)
         self.close_visit_action.setText("&Back")
 

@@ -40,7 +40,7 @@ class SurveyMenu:
         self.context: SurveyContext | None = None
         self._make: Callable[[SyncStatus], SurveyContext] | None = None
         self.actions: dict[str, QAction] = {}
-        for entry in SURVEY_PAGES:
+        for entry in (e for e in SURVEY_PAGES if e.in_menu):
             action = QAction(entry.title, window)
             action.setShortcuts([QKeySequence(f"Ctrl+Shift+{entry.shortcut}")])
             action.triggered.connect(lambda _c=False, key=entry.key: window.show_page(key))
@@ -66,12 +66,12 @@ class SurveyMenu:
         # An admin's laptop has the custody pages too, whose Alt+S it must not take.
         self.menu = QMenu("&Survey" if survey_only else "Survey", self.window)
         self.menubar.insertMenu(self.before, self.menu)
-        for entry in SURVEY_PAGES:
-            self.menu.addAction(self.actions[entry.key])
+        for action in self.actions.values():
+            self.menu.addAction(action)
         if survey_only:
             # The custody menus have nothing for this account; its pages take Ctrl+N too.
             self.window.hide_custody()
-            for entry in SURVEY_PAGES:
+            for entry in (e for e in SURVEY_PAGES if e.in_menu):
                 action = self.actions[entry.key]
                 action.setShortcuts([QKeySequence(f"Ctrl+Shift+{entry.shortcut}"),
                                      QKeySequence(f"Ctrl+{entry.shortcut}")])
@@ -87,7 +87,7 @@ class SurveyMenu:
         return HOME.get(self.context.role)
 
     def update(self) -> None:
-        for entry in SURVEY_PAGES:
+        for entry in (e for e in SURVEY_PAGES if e.in_menu):
             action = self.actions[entry.key]
             allowed = self.context is not None and self.context.role in entry.roles
             action.setVisible(self.context is None or allowed)

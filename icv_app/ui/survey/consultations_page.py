@@ -294,6 +294,7 @@ class ConsultationsPage(SurveyPage):
         self.key_in_button.setAccessibleName("Key in an email or paper response")
         self.key_in_button.setToolTip("Ctrl+K")
         self.key_in_button.clicked.connect(self.request_key_in)
+        self.key_in_requested.connect(self.key_in)
         actions.addWidget(self.key_in_button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -382,6 +383,37 @@ class ConsultationsPage(SurveyPage):
         channel = self.channel_combo.value()
         assert isinstance(channel, ResponseChannel)
         self.key_in_requested.emit(form_id, channel.value)
+
+    def key_in(self, form_id: str, channel: str) -> None:
+        """Key in an email or paper response in the interview runner; when it is
+        complete it is kept as a consultation response with its channel."""
+        from icv_app.services.survey.interviews import InterviewError
+        from icv_app.services.survey.key_in import KeyInInterviews
+        from icv_app.ui.survey.interview_page import InterviewPage
+
+        keying = KeyInInterviews(self.context.store, self.context.user_id,
+                                 self.context.username, now=self.context.now)
+        try:
+            live = keying.begin(form_id, channel)
+        except (InterviewError, ValueError) as exc:
+            self.status_message.emit(str(exc))
+            return
+        page = self.context.show_page("interview")
+        if not isinstance(page, InterviewPage):
+            return
+
+        def ended(_ending: object) -> None:
+            kept = keying.kept
+            if kept is None:
+                self.status_message.emit("Keying in stopped: nothing was kept.")
+                return
+            left = f" ({len(kept.problems)} to check)" if kept.problems else ""
+            self.status_message.emit(f"The {kept.response.channel.label.lower()} response "
+                                     f"is kept{left}.")
+            self.refresh_responses()
+
+        page.begin(live, on_end=ended, return_to="consultations")
+        page.setFocus()
 
     # Import ----------------------------------------------------------------------------
     def choose_file(self) -> Path | None:

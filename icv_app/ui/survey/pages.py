@@ -21,6 +21,7 @@ class SurveyPageEntry:
     cls: str
     shortcut: str  # Ctrl+Shift+N; an interviewer's or survey manager's laptop also Ctrl+N
     roles: frozenset[str] = INTERVIEWER
+    in_menu: bool = True  # False: opened by other pages (the interview runner)
 
     @property
     def available(self) -> bool:
@@ -40,8 +41,9 @@ SURVEY_PAGES: tuple[SurveyPageEntry, ...] = (
                     "icv_app.ui.survey.consultations_page", "ConsultationsPage", "3"),
     SurveyPageEntry("fieldwork", "&Fieldwork", "icv_app.ui.survey.fieldwork_page",
                     "FieldworkPage", "4", MANAGER),
+    SurveyPageEntry("interview", "&Interview", "icv_app.ui.survey.interview_page",
+                    "InterviewPage", "", in_menu=False),
 )
 # The page an account's laptop opens on: a survey account has no visits to list.
 HOME = {"interviewer": "calls", "survey_manager": "fieldwork"}
-# Shown when the interview runner is in front (not in the menu: calls and street open it).
-INTERVIEW_KEY = "interview"
+INTERVIEW_KEY = "interview"  # the interview runner's page: calls and street open it

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from icv_app.domain.survey.records import PHONE_MESSAGE, InterviewStatus
-from icv_app.services.survey.interviews import COMPLETE, STOPPED, LiveInterview, Step
+from icv_app.services.survey.interviews import COMPLETE, DECLINED, STOPPED, LiveInterview, Step
 from icv_app.store.errors import StoreError
 from icv_app.store.records import RecordFinal
 from icv_app.store.writer import WriterClosed
@@ -65,6 +65,7 @@ HINT_COLOUR = "#4a4a4a"
 ENDED_TEXT = {
     COMPLETE: "The interview is complete and saved. Thank the respondent.",
     STOPPED: "The interview was stopped. What was answered is saved.",
+    DECLINED: "The respondent declined to take part. Thank them and end the call.",
 }
 
 
