@@ -19,8 +19,8 @@ form or an answers file that cannot be read, with the reason.
 from __future__ import annotations
 
 import argparse
-import importlib
 import datetime as dt
+import importlib
 import json
 import sys
 from importlib import resources

@@ -56,9 +56,10 @@ def children_of(name: str) -> tuple[Kind, ...]:
 
 
 def _register_builtin() -> None:
-    from icv_app.kinds import coordination, custody, reference, survey
+    from icv_app.kinds import coordination, custody, reference, survey, survey_quota
 
-    for kind in (*reference.KINDS, *custody.KINDS, *coordination.KINDS, *survey.KINDS):
+    for kind in (*reference.KINDS, *custody.KINDS, *coordination.KINDS, *survey.KINDS,
+                 *survey_quota.KINDS):
         register(kind)
 
 

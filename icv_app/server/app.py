@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 
 from icv_app import __version__
-from icv_app.server import account_api, admin_api, settings, sync_api
+from icv_app.server import account_api, admin_api, settings, survey_api, sync_api
 from icv_app.server.config import ServerConfig
 from icv_app.server.context import ServerContext
 from icv_app.server.errors import ApiError, error_responses, install_handlers
@@ -143,6 +143,7 @@ def create_app(database_url: str, *, config: ServerConfig | None = None) -> Fast
     api.include_router(sync_api.router)
     api.include_router(settings.router)
     api.include_router(admin_api.router)
+    api.include_router(survey_api.router)
     app.include_router(api)
     _describe_schema_header(app, config)
     return app

@@ -33,6 +33,7 @@ EVERY_ROLE = frozenset(ROLES)
 CUSTODY = frozenset({"volunteer", "coordinator", "admin"})
 SCHEME_WIDE = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
+FIELDWORK = frozenset({"interviewer", "survey_manager", "admin"})
 
 
 class World:
@@ -126,6 +127,9 @@ CASES: dict[str, tuple[Callable[[Session, World], bool], frozenset[str]]] = {
     "push: change to one's own draft": (_own_visit_changed, CUSTODY),
     "push: amendment to one's own report": (_own_visit_amended, CUSTODY),
     "pull: one's own records": (_own_records_pulled, CUSTODY),
+    "GET /survey/quota-counts": (
+        _status_ok(lambda s: s.get("/survey/quota-counts", params={"form_id": "f"})), FIELDWORK,
+    ),
     "push: change to another's draft": (_others_draft_changed, SCHEME_WIDE),
     "push: delete another's draft": (_others_draft_deleted, SCHEME_WIDE),
     "push: amendment to another's report": (_others_visit_amended, SCHEME_WIDE),
@@ -162,6 +166,7 @@ def test_every_endpoint_every_role_own_and_others_records(server: Server) -> Non
         ("GET", "/sync/pull"),
         ("GET", "/sync/check"),
         ("POST", "/sync/locate"),
+        ("GET", "/survey/quota-counts?form_id=f"),
     ],
 )
 def test_every_api_endpoint_but_login_needs_a_token(
@@ -191,6 +196,7 @@ def test_openapi_lists_exactly_the_endpoints_the_matrix_covers(server: Server) -
         "POST /api/v1/sync/locate",
         "GET /api/v1/settings",
         "PUT /api/v1/settings",
+        "GET /api/v1/survey/quota-counts",  # the survey roles only (in CASES)
         # Administration: its own role table and matrix, tests/server/test_admin_api.py.
         "GET /api/v1/admin/access",
         "GET /api/v1/admin/users",
