@@ -1,8 +1,10 @@
 """The scheme's reference data as synced records: custody suites, panels and visitors.
 
-A coordinator (or an admin) keeps them up to date in the app; every role reads them, so
-every laptop holds the scheme's current lists and the visit form offers what they say (a
-closed suite is not offered for a new visit). Bodies are the dataclasses in
+A coordinator (or an admin) keeps them up to date in the app; every custody role reads
+them, so every custody laptop holds the scheme's current lists and the visit form offers
+what they say (a closed suite is not offered for a new visit). Survey roles (interviewers,
+survey managers) do not: their laptops hold no custody record, and the visitors' list
+names people. Bodies are the dataclasses in
 :mod:`icv_app.domain.custody.reference`; a record's ``code`` is the key reports hold.
 """
 
@@ -16,8 +18,8 @@ from icv_app.kinds.base import Kind, Problem, Relation, record_table
 if TYPE_CHECKING:
     from icv_app.domain.custody.reference import PanelRecord, SuiteRecord, VisitorRecord
 
-_EVERY_ROLE = ("volunteer", "coordinator", "admin", "interviewer", "survey_manager")
-_READ = {role: Relation.EVERYONE for role in _EVERY_ROLE}
+_CUSTODY_ROLES = ("volunteer", "coordinator", "admin")
+_READ = {role: Relation.EVERYONE for role in _CUSTODY_ROLES}
 _WRITE = {"coordinator": Relation.SCHEME, "admin": Relation.SCHEME}
 MAX_CODE = 64
 MAX_NAME = 120

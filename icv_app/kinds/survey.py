@@ -11,7 +11,9 @@ Who reaches what:
   interviewer make a case of their own, reassign an assigned case or change its phone
   (a kind's ``check`` sees only the new body, never the server's copy or who pushed
   it), so interviewers close cases through their call attempts instead
-  (:attr:`~icv_app.domain.survey.records.CallOutcome.closes_case`).
+  (:attr:`~icv_app.domain.survey.records.CallOutcome.closes_case`, or the last attempt
+  allowed): the survey manager's laptop closes the case once they reach it
+  (:mod:`icv_app.services.survey.cati_sync`). A closed case may have no phone number.
 - ``call_attempt``: the interviewer's own (``own``: they made it), read by survey
   managers and admins (``scheme``). Final once on the server: a mistake is put right by
   a new attempt. It names its case in ``case_id`` but is not declared as the case's
@@ -33,7 +35,8 @@ No custody role (volunteer, coordinator) reaches any of these kinds; the custody
 coordination kinds list no survey role.
 
 What the server refuses in every push: a phone number anywhere but a sample case's
-``phone``; a sample case whose phone is not a plausible phone number; an appointment
+``phone``; a sample case whose phone is not a plausible phone number (a closed case may
+have none: its number is taken off every laptop once it is closed); an appointment
 without its time; an interview or response without its form version; an instrument
 whose id is not its (form_id, version)'s or whose workbook does not match its hash.
 """
@@ -67,6 +70,24 @@ MAX_TEXT = 5000  # a note, a title, a reference
 
 def _table(name: str, columns: str, index: str) -> Callable[[Any], None]:
     return record_table(name, columns, {f"by_{index}": index})
+
+
+def _add_column(table: str, column: str, sql_type: str,
+                path: str) -> Callable[[Any], None]:
+    """A local migration adding a list column, filled from the bodies held."""
+    def migrate(db: Any) -> None:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+        db.execute(f"UPDATE {table} SET {column} = json_extract(body, ?)", [path])
+
+    return migrate
+
+
+def _index(table: str, name: str, columns: str) -> Callable[[Any], None]:
+    """A local migration adding an index (``<table>_<name>``) for a list's query."""
+    def migrate(db: Any) -> None:
+        db.execute(f"CREATE INDEX IF NOT EXISTS {table}_{name} ON {table}({columns})")
+
+    return migrate
 
 
 def _loader(name: str) -> Callable[[], type]:
@@ -134,10 +155,16 @@ def _instrument_check(instrument: SurveyInstrument) -> list[Problem]:
 
 
 def _case_check(case: SampleCase) -> list[Problem]:
-    from icv_app.domain.survey.records import PHONE_MESSAGE, phone_in, plausible_phone
+    from icv_app.domain.survey.records import (
+        PHONE_MESSAGE,
+        CaseStatus,
+        phone_in,
+        plausible_phone,
+    )
 
     problems = _needs({"form_id": case.form_id, "case_ref": case.case_ref}, "sample case")
-    if not plausible_phone(case.phone):
+    closed_without_number = case.status is CaseStatus.CLOSED and case.phone == ""
+    if not closed_without_number and not plausible_phone(case.phone):
         problems.append(Problem("phone", "Not a phone number that could be dialled (a UK "
                                 "number: 0 or +44 and 9 or 10 digits)."))
     texts = {"form_id": case.form_id, "case_ref": case.case_ref, "area": case.area,
@@ -237,16 +264,22 @@ SAMPLE_CASE = Kind(
     columns=lambda c: {"form_id": c.form_id, "case_ref": c.case_ref, "area": c.area,
                        "status": c.status.value, "interviewer_id": c.interviewer_id,
                        "appointment_at": _iso(c.appointment_at),
-                       "closed_at": _iso(c.closed_at), "attempts": c.attempts},
+                       "closed_at": _iso(c.closed_at), "attempts": c.attempts,
+                       "position": c.position},
     local_migrations=(("0001_sample_cases", _table(
         "sample_cases", "form_id TEXT, case_ref TEXT, area TEXT, status TEXT, "
         "interviewer_id TEXT, appointment_at TEXT, closed_at TEXT, attempts INTEGER",
-        "form_id")),),
+        "form_id")),
+        # The interviewer's call queue: their open cases.
+        ("0002_sample_cases_by_interviewer", _index(
+            "sample_cases", "by_interviewer", "interviewer_id, status")),
+        ("0003_sample_cases_position", _add_column(
+            "sample_cases", "position", "INTEGER", "$.position"))),
     push_order=71,
     labels={"form_id": "Form", "case_ref": "Case", "phone": "Phone", "area": "Area",
             "strata": "Strata", "interviewer_id": "Interviewer", "status": "Status",
             "closed_at": "Closed at", "appointment_at": "Appointment",
-            "attempts": "Attempts"},
+            "attempts": "Attempts", "position": "Place in the sample"},
 )
 
 # Not declared as the case's child (see the module's docstring): ``case_id`` is a field.
@@ -265,7 +298,12 @@ CALL_ATTEMPT = Kind(
                        "appointment_at": _iso(a.appointment_at)},
     local_migrations=(("0001_call_attempts", _table(
         "call_attempts", "case_id TEXT, interviewer_id TEXT, at TEXT, outcome TEXT, "
-        "appointment_at TEXT", "case_id")),),
+        "appointment_at TEXT", "case_id")),
+        # The interviewer's call queue: per case, their attempts' count and latest, read
+        # from the index alone.
+        ("0002_call_attempts_by_interviewer", _index(
+            "call_attempts", "by_interviewer",
+            "interviewer_id, case_id, at, outcome, appointment_at, deleted, id"))),
     push_order=72,
     labels={"case_id": "Case", "interviewer_id": "Interviewer", "at": "Called at",
             "outcome": "Outcome", "appointment_at": "Call back at", "note": "Note"},
@@ -289,7 +327,11 @@ INTERVIEW = Kind(
     local_migrations=(("0001_survey_interviews", _table(
         "survey_interviews", "form_id TEXT, form_version TEXT, case_id TEXT, mode TEXT, "
         "status TEXT, interviewer_id TEXT, started_at TEXT, ended_at TEXT, quota_cell TEXT",
-        "form_id")),),
+        "form_id")),
+        # The interviewer's list of their own interviews, newest first (100,000 held on
+        # a laptop open it within 300 ms: benchmarks/bench_survey_list.py).
+        ("0002_survey_interviews_by_interviewer", _index(
+            "survey_interviews", "by_interviewer", "interviewer_id, started_at"))),
     push_order=73,
     labels={"form_id": "Form", "form_version": "Form version", "case_id": "Case",
             "mode": "Mode", "interviewer_id": "Interviewer", "started_at": "Started at",

@@ -5,8 +5,9 @@ Who may do what is one declared table, :data:`PERMISSIONS`: an action's row name
 roles that may call it and whose accounts each may act on. Admins manage every account;
 a coordinator (whose job includes looking after the volunteers) may list users and
 devices, and reset a password, lift a lockout or revoke a lost laptop of a *volunteer*;
-only an admin creates users, changes roles, disables accounts and sets retention. Every
-other role is refused every endpoint (403).
+a survey manager may list the *interviewers'* accounts (to assign telephone cases to
+them), and nothing else; only an admin creates users, changes roles, disables accounts
+and sets retention. Every other role is refused every endpoint (403).
 
 Every change is written with its audit entry (the acting user, device and address) in
 one transaction, by the same functions the command line uses (:mod:`admin`,
@@ -59,7 +60,8 @@ _COORDINATOR_FOR_VOLUNTEERS = MappingProxyType(
 
 # action -> {role: whose accounts it may act on}; a role not in a row is refused (403).
 PERMISSIONS: Mapping[AdminAction, Mapping[Role, Reach]] = MappingProxyType({
-    A.LIST_USERS: _WITH_COORDINATOR,
+    A.LIST_USERS: MappingProxyType({**_WITH_COORDINATOR,
+                                    Role.SURVEY_MANAGER: Reach.INTERVIEWERS}),
     A.CREATE_USER: _ADMIN_ONLY,
     A.SET_ROLE: _ADMIN_ONLY,
     A.SET_DISABLED: _ADMIN_ONLY,
@@ -131,11 +133,20 @@ def _a(role: Role) -> str:
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
+# The role a limited reach is limited to.
+_REACH_ROLE = {Reach.VOLUNTEERS: Role.VOLUNTEER, Reach.INTERVIEWERS: Role.INTERVIEWER}
+
+
+def _within(reach: Reach, user: UserInfo) -> bool:
+    role = _REACH_ROLE.get(reach)
+    return role is None or user.role is role
+
+
 def _reaches(principal: Principal, reach: Reach, target: UserInfo) -> None:
-    if reach is Reach.VOLUNTEERS and target.role is not Role.VOLUNTEER:
+    if not _within(reach, target):
         raise _refused(
-            f"{_a(principal.role).capitalize()} may do this only for volunteers' accounts; "
-            f"{target.username} is {_a(target.role)}: ask an admin."
+            f"{_a(principal.role).capitalize()} may do this only for {reach.value}' "
+            f"accounts; {target.username} is {_a(target.role)}: ask an admin."
         )
 
 
@@ -237,12 +248,19 @@ def access(principal: Annotated[Principal, Depends(current_principal)]) -> Admin
     )
 
 
-@router.get("/users", response_model=UserList, summary="Every user, by username")
+@router.get(
+    "/users",
+    response_model=UserList,
+    summary="Every user the caller's role reaches, by username (a survey manager: the "
+            "interviewers)",
+)
 def list_users(
     context: Context,
-    _caller: Annotated[tuple[Principal, Reach], Depends(may(A.LIST_USERS))],
+    caller: Annotated[tuple[Principal, Reach], Depends(may(A.LIST_USERS))],
 ) -> UserList:
-    return UserList(users=[_user_out(u) for u in admin.list_users(context.engine)])
+    _principal, reach = caller
+    return UserList(users=[_user_out(u) for u in admin.list_users(context.engine)
+                           if _within(reach, u)])
 
 
 @router.post(

@@ -148,6 +148,12 @@ class AdminClient:
             settings = http.call("GET", SETTINGS_PATH, SchemeSettings)
         return AdminOverview(access, users, devices, settings)
 
+    def users(self) -> list[UserOut]:
+        """The accounts the caller's role may list: every one for an admin or a
+        coordinator, the interviewers' for a survey manager (assigning cases)."""
+        with self._session(changing=False) as http:
+            return http.call("GET", f"{ADMIN_PATH}/users", UserList).users
+
     def devices(self, username: str | None = None) -> list[DeviceOut]:
         params = {"user": username} if username else None
         with self._session(changing=False) as http:

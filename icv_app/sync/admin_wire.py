@@ -59,6 +59,7 @@ class Reach(str, Enum):
 
     ANY = "any"  # every account
     VOLUNTEERS = "volunteers"  # only accounts whose role is volunteer
+    INTERVIEWERS = "interviewers"  # only accounts whose role is interviewer
 
 
 def _not_text(value: Any) -> Any:

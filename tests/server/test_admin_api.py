@@ -46,12 +46,13 @@ def test_the_app_and_the_server_agree_on_the_shortest_password() -> None:
 
 def test_the_role_table_is_the_documented_split() -> None:
     """Admins do everything; a coordinator lists users and devices and helps volunteers
-    (password, lockout, lost laptop); nobody else reaches administration at all."""
+    (password, lockout, lost laptop); a survey manager lists the interviewers (to assign
+    them cases); nobody else reaches administration at all."""
     admin_only = {Role.ADMIN: Reach.ANY}
     listing = {Role.ADMIN: Reach.ANY, Role.COORDINATOR: Reach.ANY}
     helping = {Role.ADMIN: Reach.ANY, Role.COORDINATOR: Reach.VOLUNTEERS}
     assert {a: dict(row) for a, row in PERMISSIONS.items()} == {
-        AdminAction.LIST_USERS: listing,
+        AdminAction.LIST_USERS: {**listing, Role.SURVEY_MANAGER: Reach.INTERVIEWERS},
         AdminAction.CREATE_USER: admin_only,
         AdminAction.SET_ROLE: admin_only,
         AdminAction.SET_DISABLED: admin_only,
@@ -120,8 +121,8 @@ def test_the_table_is_enforced_for_every_role_on_every_endpoint(
         for endpoint in ENDPOINTS:
             reach = PERMISSIONS[endpoint.action].get(Role(role))
             allowed = reach is Reach.ANY or (
-                reach is Reach.VOLUNTEERS
-                and (target_role == "volunteer" or not endpoint.targeted)
+                reach in (Reach.VOLUNTEERS, Reach.INTERVIEWERS)
+                and (target_role == reach.value.removesuffix("s") or not endpoint.targeted)
             )
             response = call(caller, endpoint.method, endpoint.path(t), endpoint.body(t))
             ok = response.status_code in (200, 201)
@@ -198,6 +199,28 @@ def test_a_coordinator_helps_volunteers_but_not_other_accounts(server: Server) -
             "Your role (coordinator) may not do this: ask an admin."
         )
     assert role_of(server, "coord.one") is Role.COORDINATOR
+
+
+def test_a_survey_manager_lists_the_interviewers_and_nothing_else(server: Server) -> None:
+    """To assign telephone cases by name: the interviewers' accounts, read-only."""
+    manager = server.user("sm.one", "survey_manager")
+    for username, role in (("int.b", "interviewer"), ("int.a", "interviewer"),
+                           ("vol.alpha", "volunteer"), ("admin.one", "admin")):
+        server.add_user(username, role)
+    listed = manager.get("/admin/users").json()["users"]
+    assert [(u["username"], u["role"]) for u in listed] == [
+        ("int.a", "interviewer"), ("int.b", "interviewer")]
+    assert manager.get("/admin/access").json()["permissions"] == {
+        "list_users": "interviewers"}
+    for method, path, body in (
+        ("GET", "/admin/devices", None),
+        ("POST", "/admin/users/int.a/unlock", None),
+        ("PUT", "/admin/users/int.a/role", {"role": "survey_manager"}),
+    ):
+        response = call(manager, method, path, body)
+        assert response.status_code == 403
+        assert response.json()["message"] == (
+            "Your role (survey_manager) may not do this: ask an admin.")
 
 
 # --- an admin's day ----------------------------------------------------------------------

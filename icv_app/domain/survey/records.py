@@ -180,6 +180,7 @@ class SampleCase:
     closed_at: dt.datetime | None = None
     appointment_at: dt.datetime | None = None
     attempts: int = 0  # informative: the attempts the manager's laptop has seen
+    position: int = 0  # the case's place in its form's sample (file order): sample order
     id: str = field(default_factory=new_id)
 
 
