@@ -23,9 +23,10 @@ import datetime as dt
 import importlib
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from icv_app.domain.survey.shipped import shipped_forms
 
 if TYPE_CHECKING:
     from icv_app.domain.survey.instrument import Instrument
@@ -71,13 +72,6 @@ _SURVEY_EXTRAS = ("icv_app.survey_cati_commands", "icv_app.survey_quota_commands
 
 
 REGISTRARS = [register]
-
-
-def shipped_forms() -> dict[str, Path]:
-    """The shipped instruments by file stem (their form_id)."""
-    folder = resources.files("icv_app.resources").joinpath("survey")
-    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir()
-            if str(p).endswith(".xlsx")}
 
 
 def load_form(form: str, data_dir: str | None = None) -> Instrument:

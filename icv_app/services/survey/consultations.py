@@ -216,7 +216,7 @@ def held_or_shipped(db: Queryable, form_id: str, *, imported_by: str = "",
         latest: SurveyInstrument = max(records, key=lambda r: _version_key(r.version))
         return load(latest.workbook(), latest.sha256,
                     latest.filename or f"{form_id}.xlsx"), None
-    from icv_app.survey_commands import shipped_forms
+    from icv_app.domain.survey.shipped import shipped_forms
 
     shipped = shipped_forms()
     if form_id not in shipped:
