@@ -29,6 +29,7 @@ class AppointmentDialog(QDialog):
     def __init__(self, parent: QWidget | None, now: dt.datetime) -> None:
         super().__init__(parent)
         self.setWindowTitle("Call back later")
+        self.setMinimumWidth(460)
         self.now = now
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
