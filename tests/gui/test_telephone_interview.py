@@ -160,6 +160,8 @@ def test_a_whole_telephone_interview_by_keyboard_with_a_skip_a_refusal_and_a_cal
     appointment = dt.datetime.fromisoformat(attempts[0]["appointment_at"])
     assert appointment > clock.at
     assert not calls.entries[0].due  # not before its time
+    assert "Interview in progress" in calls.table.item(0, 5).text()
+    assert "1 interview in progress" in calls.summary.text()
 
     # The appointment comes back on time: the timer is set for it, and when it fires
     # (the clock moved on) the case is due again and the status bar says so.

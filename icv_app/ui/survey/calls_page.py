@@ -209,11 +209,15 @@ class CallsPage(SurveyPage):
         now = self.context.now()
         selected = None if first else self.selected_case_id()
         self.entries = self.cati.queue(now)
+        # Interviews interrupted (a call back, or the app stopped): Enter goes on with them.
+        interrupted = {s.case_id for s in self.interviews.in_progress() if s.case_id}
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             last = entry.last_outcome.label if entry.last_outcome is not None else ""
+            why = (f"Interview in progress · {entry.reason}" if entry.case_id in interrupted
+                   else entry.reason)
             for column, text in enumerate((_when(entry, now), entry.case_ref, entry.area,
-                                           str(entry.attempts), last, entry.reason)):
+                                           str(entry.attempts), last, why)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, entry.case_id)
                 if entry.due:
@@ -222,9 +226,13 @@ class CallsPage(SurveyPage):
                     item.setFont(font)
                 self.table.setItem(row, column, item)
         due = sum(1 for e in self.entries if e.due)
+        waiting = sum(1 for e in self.entries if e.case_id in interrupted)
         self.summary.setText(
-            f"{due} case{'s' if due != 1 else ''} to call now, "
-            f"{len(self.entries) - due} later." if self.entries
+            (f"{due} case{'s' if due != 1 else ''} to call now, "
+             f"{len(self.entries) - due} later."
+             + (f" {waiting} interview{'s' if waiting != 1 else ''} in progress: open "
+                "the case to go on where it stopped." if waiting else ""))
+            if self.entries
             else "No cases to call: your survey manager assigns them, and they arrive "
                  "with the next sync.")
         rows = [i for i, e in enumerate(self.entries) if e.case_id == selected]
