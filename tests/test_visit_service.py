@@ -88,6 +88,19 @@ def test_amendment_shows_with_the_report(service):
     assert amendment.visit_id == report.id and amendment.reason == "Wrong suite"
 
 
+@pytest.mark.parametrize("invisible", ["", "   ", "\u200b", "\u00ad\u200d", "\x00\x07", "\u3000"])
+def test_an_amendment_whose_reason_or_text_shows_nothing_is_refused(service, invisible):
+    # Found by the property test of typed values: a zero-width or control character
+    # alone passed for a reason and printed as nothing at all.
+    report = ready_to_submit(service)
+    service.submit(report, ["v-003", "v-004"]).result()
+    with pytest.raises(ValueError, match="needs a reason"):
+        service.add_amendment(report.id, invisible, "The visit was to Elmwick.").result()
+    with pytest.raises(ValueError, match="needs the corrected text"):
+        service.add_amendment(report.id, "Wrong suite", invisible).result()
+    assert service.amendments(report.id) == []
+
+
 def test_submitted_between_reads_a_periods_reports_as_corrected(service):
 
     from icv_app.domain.custody.visit import Amendment, VisitReport, VisitStatus

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -297,11 +298,20 @@ def reopen_refused(db: sqlite_utils.Database, visit_id: str) -> VisitReport:
     return VISIT.structure(raw)  # type: ignore[no-any-return]
 
 
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def _blank(text: str) -> bool:
+    """Nothing a reader could see: only spaces, line breaks, control and format characters
+    (a zero-width space, a soft hyphen), which print as nothing."""
+    return all(unicodedata.category(c) in _INVISIBLE for c in text)
+
+
 def add_amendment(db: sqlite_utils.Database, amendment: Amendment) -> None:
     """Store a correction to a submitted report. Drafts are edited, not amended."""
-    if not amendment.reason.strip():
+    if _blank(amendment.reason):
         raise ValueError("An amendment needs a reason.")
-    if not amendment.text.strip():
+    if _blank(amendment.text):
         raise ValueError("An amendment needs the corrected text.")
     with db.atomic():
         row = db.execute(
