@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
 
 from icv_app.services.sync import SyncStatus
 from icv_app.ui.survey.page import SurveyContext, SurveyPage
@@ -67,7 +67,16 @@ class _Page(SurveyPage):
         QVBoxLayout(self).addWidget(QLabel(SECRET))
 
 
+def activate(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """F12 reaches the app's windows only while one of them is active."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
 def test_f12_blanks_the_window_and_its_dialogs_and_f12_brings_them_back(qtbot, window, store):
+    activate(qtbot, window)
     window._pages["calls"] = page = _Page(context(store, "interviewer"))
     window.pages.addWidget(page)
     window.pages.setCurrentWidget(page)
@@ -76,6 +85,8 @@ def test_f12_blanks_the_window_and_its_dialogs_and_f12_brings_them_back(qtbot, w
     dialog.setWindowTitle("Call back at…")
     dialog.show()
     qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
     app_name = QGuiApplication.applicationDisplayName()
 
     press(Qt.Key.Key_F12)
@@ -88,6 +99,8 @@ def test_f12_blanks_the_window_and_its_dialogs_and_f12_brings_them_back(qtbot, w
     shown = [w.text() for w in window.findChildren(QLabel) if w.isVisible()]
     assert SECRET not in shown and not any("Custody" in t for t in shown)
     assert window.show_page("calls") is None  # nothing brings a page back but F12
+    # The hidden dialog had the keyboard: the window takes it, so F12 still reaches it.
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 
     press(Qt.Key.Key_F12)
     assert not window.quick_hide.hidden
@@ -97,6 +110,7 @@ def test_f12_blanks_the_window_and_its_dialogs_and_f12_brings_them_back(qtbot, w
 
 
 def test_what_was_typed_on_the_neutral_screen_is_not_kept(qtbot, window):
+    activate(qtbot, window)
     press(Qt.Key.Key_F12)
     assert focused() is window.quick_hide.screen.notes
     window.quick_hide.screen.notes.setPlainText("shopping list")

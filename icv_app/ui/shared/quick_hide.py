@@ -94,6 +94,9 @@ class QuickHide(QObject):
         self.pages.setCurrentWidget(self.screen)
         QGuiApplication.setApplicationDisplayName("")
         self.window.setWindowTitle(NEUTRAL_TITLE)
+        # The dialog that had the keyboard is gone: this window takes it, so that F12
+        # (and only F12) brings everything back.
+        self.window.activateWindow()
         self.screen.notes.setFocus()
         self.toggled.emit(True)
 
@@ -111,6 +114,8 @@ class QuickHide(QObject):
             self.pages.setCurrentWidget(before)
         for other in self._hidden_windows:
             other.show()
+        if self._hidden_windows:
+            self._hidden_windows[-1].activateWindow()  # a dialog takes the keyboard back
         self._hidden_windows = []
         if self._focus is not None:
             self._focus.setFocus()
