@@ -315,6 +315,50 @@ def _row_problems(name: str, number: int, names: list[str], values: list[str],
 # --- the service --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SampleOverview:
+    """How a form's sample stands: open cases not assigned, open cases per interviewer,
+    closed cases per interviewer ("" for none), and the areas with their open cases not
+    assigned yet."""
+
+    unassigned: int = 0
+    assigned: dict[str, int] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)
+    areas: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.unassigned + sum(self.assigned.values()) + sum(self.closed.values())
+
+
+def sample_overview(db: Queryable, form_id: str) -> SampleOverview:
+    """Counts of the form's cases (one query on the columns the sample_case kind keeps):
+    what the survey manager's Fieldwork page shows."""
+    unassigned = 0
+    assigned: dict[str, int] = {}
+    closed: dict[str, int] = {}
+    areas: dict[str, int] = {}
+    for interviewer, status, area, count in db.execute(
+        "SELECT interviewer_id, status, area, count(*) FROM sample_cases "
+        "WHERE form_id = ? AND deleted = 0 GROUP BY interviewer_id, status, area",
+        [form_id],
+    ).fetchall():
+        who, n, place = str(interviewer or ""), int(count), str(area or "")
+        if place:
+            areas.setdefault(place, 0)
+        if status != CaseStatus.OPEN.value:
+            closed[who] = closed.get(who, 0) + n
+        elif who:
+            assigned[who] = assigned.get(who, 0) + n
+        else:
+            unassigned += n
+            if place:
+                areas[place] += n
+    return SampleOverview(unassigned, assigned, closed,
+                          dict(sorted(areas.items(), key=lambda a: a[0].casefold())))
+
+
+
 class CatiService:
     """Telephone fieldwork for the signed-in user ``user_id`` (module doc).
 
