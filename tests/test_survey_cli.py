@@ -119,3 +119,21 @@ def test_preview_runs_the_latest_imported_version_of_a_form(capsys, paths, tmp_p
     code, out, _err = cli(capsys, paths, "preview", "ages", "--answers", str(answers),
                           "--json")
     assert code == 0 and json.loads(out)["problems"] == []  # version 10 allows 99
+
+
+def test_list_counts_complete_interviews_not_those_in_progress(capsys, paths):
+    from icv_app.composition import AppContext
+    from icv_app.domain.survey.records import InterviewMode
+    from icv_app.services.survey.interviews import InterviewService
+
+    cli(capsys, paths, "import", str(SHIPPED / "perception.xlsx"))
+    with AppContext.open(paths) as profile:
+        service = InterviewService(profile.store, "i-1")
+        service.start("perception", mode=InterviewMode.STREET).wait_saved()
+    code, out, _err = cli(capsys, paths, "list", "--json")
+    assert code == 0 and [f["responses"] for f in json.loads(out)] == [0]  # in progress
+    assert main(["--data-dir", str(paths.data_dir), "demo", "--visits", "0",
+                 "--interviews", "3", "--seed", "2"]) == 0
+    capsys.readouterr()
+    code, out, _err = cli(capsys, paths, "list", "--json")
+    assert code == 0 and [f["responses"] for f in json.loads(out)] == [3]

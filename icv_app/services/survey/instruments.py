@@ -36,7 +36,7 @@ class FormHeld:
     form_id: str
     version: str
     title: str
-    responses: int  # interviews and consultation responses taken with this version
+    responses: int  # complete interviews and consultation responses of this version
 
 
 class InstrumentService:
@@ -71,10 +71,12 @@ class InstrumentService:
     def forms(self) -> list[FormHeld]:
         """Every form version held, by form_id then version, with its responses."""
         counts: dict[tuple[str, str], int] = {}
-        for table in ("survey_interviews", "consultation_responses"):
+        # Complete interviews (not one in progress, stopped or declined) and responses.
+        for table, only in (("survey_interviews", " AND status = 'complete'"),
+                            ("consultation_responses", "")):
             for form_id, version in self.store.reader.execute(
                 f"SELECT json_extract(body, '$.form_id'), json_extract(body, '$.form_version')"
-                f" FROM {table} WHERE deleted = 0"
+                f" FROM {table} WHERE deleted = 0{only}"
             ):
                 key = (str(form_id), str(version))
                 counts[key] = counts.get(key, 0) + 1
