@@ -135,6 +135,33 @@ def timed(store: Any, repeat: int) -> tuple[list[float], int, int]:
     return samples, queued, listed
 
 
+def timed_page(store: Any, repeat: int) -> list[float]:
+    """The calls page as the interviewer opens it (offscreen): the queue, what is in
+    progress, the interviewer's figures and the timer for the next appointment."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from icv_app.ui.survey.calls_page import CallsPage
+    from icv_app.ui.survey.page import SurveyContext
+
+    app = QApplication.instance() or QApplication([])
+    context = SurveyContext(store=store, user_id=ME, now=lambda: T0)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        page = CallsPage(context)
+        samples.append(time.perf_counter() - start)
+        # The figures follow off the UI thread: let them land before the next opening
+        # (not timed), as they would while the interviewer reads the queue.
+        while page._figuring:
+            app.processEvents()
+            time.sleep(0.005)
+        page.deleteLater()
+    return samples
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--interviews", type=int, default=100_000)
@@ -148,6 +175,7 @@ def main() -> int:
     print(f"an interviewer's list: {args.cases} cases, {args.attempts} calls, encrypted, "
           f"{args.repeat} rounds")
     results = {}
+    pages = {}
     for label, count in (("baseline", args.baseline), ("measured", args.interviews)):
         start = time.perf_counter()
         store = build(temp_dir("survey-list"), count, args.cases, args.attempts)
@@ -158,6 +186,11 @@ def main() -> int:
         print(f"  {count:>7} interviews (built in {built:.1f} s): {queued} in the queue, "
               f"{listed} recent; median {s['median_ms']:.1f} ms  p95 {s['p95_ms']:.1f} ms"
               + ("  (baseline)" if label == "baseline" else ""))
+        pages[label] = summary(f"{label} page", timed_page(store, max(5, args.repeat // 3)))
+        p = pages[label]
+        print(f"  {count:>7} interviews, the calls page opening (queue, in progress, timer; "
+              "figures follow off the UI thread): "
+              f"median {p['median_ms']:.1f} ms  p95 {p['p95_ms']:.1f} ms")
         if label == "measured":
             store.writer.submit(lambda db: db.execute(
                 "DROP INDEX survey_interviews_by_interviewer")).result()
@@ -168,8 +201,11 @@ def main() -> int:
         store.close()
     ratio = results["measured"]["median_ms"] / results["baseline"]["median_ms"]
     print(f"  ratio median {ratio:.2f}x ({args.interviews} vs {args.baseline} interviews)")
-    ok = results["measured"]["p95_ms"] <= 300.0
-    print(f"  target p95 <= 300 ms with {args.interviews} interviews: {verdict(ok)}")
+    page_ratio = pages["measured"]["median_ms"] / pages["baseline"]["median_ms"]
+    print(f"  ratio median, the page {page_ratio:.2f}x")
+    ok = results["measured"]["p95_ms"] <= 300.0 and pages["measured"]["p95_ms"] <= 300.0
+    print(f"  target p95 <= 300 ms with {args.interviews} interviews (the list and the "
+          f"page): {verdict(ok)}")
     return 0
 
 

@@ -331,7 +331,11 @@ INTERVIEW = Kind(
         # The interviewer's list of their own interviews, newest first (100,000 held on
         # a laptop open it within 300 ms: benchmarks/bench_survey_list.py).
         ("0002_survey_interviews_by_interviewer", _index(
-            "survey_interviews", "by_interviewer", "interviewer_id, started_at"))),
+            "survey_interviews", "by_interviewer", "interviewer_id, started_at")),
+        # The interviews in progress the call queue and street page offer to go on with
+        # (a few among thousands complete).
+        ("0003_survey_interviews_by_status", _index(
+            "survey_interviews", "by_status", "interviewer_id, status, started_at"))),
     push_order=73,
     labels={"form_id": "Form", "form_version": "Form version", "case_id": "Case",
             "mode": "Mode", "interviewer_id": "Interviewer", "started_at": "Started at",

@@ -21,7 +21,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,17 +39,19 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from icv_app.domain.survey.calls import InterviewerFigures, next_ready_at
 from icv_app.domain.survey.instrument import Question
 from icv_app.domain.survey.records import CallOutcome, InterviewMode
 from icv_app.services.survey.cati import CatiError, CatiService
 from icv_app.services.survey.interviews import InterviewError, InterviewService
 from icv_app.store.records import load_record
+from icv_app.ui.shared.tasks import when_done
+from icv_app.ui.survey.background import on_worker
 from icv_app.ui.survey.page import SurveyContext, SurveyPage
 
 if TYPE_CHECKING:
@@ -101,11 +110,72 @@ def presets_for(instrument: Instrument, fields: dict[str, str]) -> dict[str, Any
     return preset
 
 
+Index = QModelIndex | QPersistentModelIndex
+
+
+class QueueModel(QAbstractTableModel):
+    """The queue as the table shows it: rows made only when painted, so thousands of
+    cases cost nothing to list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[QueueEntry] = []
+        self.interrupted: set[str] = set()
+        self.now = dt.datetime.now(dt.UTC)
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def show(self, entries: list[QueueEntry], interrupted: set[str],
+             now: dt.datetime) -> None:
+        self.beginResetModel()
+        self.entries, self.interrupted, self.now = entries, interrupted, now
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def text(self, row: int, column: int) -> str:
+        entry = self.entries[row]
+        if column == 0:
+            return _when(entry, self.now)
+        if column == 1:
+            return entry.case_ref
+        if column == 2:
+            return entry.area
+        if column == 3:
+            return str(entry.attempts)
+        if column == 4:
+            return entry.last_outcome.label if entry.last_outcome is not None else ""
+        if entry.case_id in self.interrupted:
+            return f"Interview in progress · {entry.reason}"
+        return entry.reason
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        if role == Qt.ItemDataRole.FontRole and self.entries[index.row()].due:
+            return self._bold
+        return None
+
+
 class CallsPage(SurveyPage):
-    """Signals: queue_shown(): the queue was brought up to date (for tests)."""
+    """Signals: queue_shown(): the queue was brought up to date; figures_shown(): the
+    interviewer's figures were worked out and shown."""
 
     title = "&Calls"
     queue_shown = Signal()
+    figures_shown = Signal()
 
     def __init__(self, context: SurveyContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -121,15 +191,18 @@ class CallsPage(SurveyPage):
         self.summary = QLabel()
         self.summary.setObjectName("queueSummary")
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.model = QueueModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Call queue")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column, width in enumerate((110, 90, 170, 50, 180)):
+            header.resizeSection(column, width)  # fixed: sizing to thousands of rows is slow
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.activated.connect(lambda _index: self.open_case())
         queue_label = QLabel("Call &queue:")
@@ -191,6 +264,8 @@ class CallsPage(SurveyPage):
         self.due_timer = QTimer(self)
         self.due_timer.setSingleShot(True)
         self.due_timer.timeout.connect(self.check_due)
+        self._figuring = False  # the figures are being worked out off the UI thread
+        self._figures_again = False
         self.setFocusProxy(self.table)
         self.refresh()
 
@@ -211,20 +286,7 @@ class CallsPage(SurveyPage):
         self.entries = self.cati.queue(now)
         # Interviews interrupted (a call back, or the app stopped): Enter goes on with them.
         interrupted = {s.case_id for s in self.interviews.in_progress() if s.case_id}
-        self.table.setRowCount(len(self.entries))
-        for row, entry in enumerate(self.entries):
-            last = entry.last_outcome.label if entry.last_outcome is not None else ""
-            why = (f"Interview in progress · {entry.reason}" if entry.case_id in interrupted
-                   else entry.reason)
-            for column, text in enumerate((_when(entry, now), entry.case_ref, entry.area,
-                                           str(entry.attempts), last, why)):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, entry.case_id)
-                if entry.due:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(row, column, item)
+        self.model.show(self.entries, interrupted, now)
         due = sum(1 for e in self.entries if e.due)
         waiting = sum(1 for e in self.entries if e.case_id in interrupted)
         self.summary.setText(
@@ -237,15 +299,38 @@ class CallsPage(SurveyPage):
                  "with the next sync.")
         rows = [i for i, e in enumerate(self.entries) if e.case_id == selected]
         self.table.selectRow(rows[0] if rows else 0)
-        self._show_figures(now)
+        self._work_out_figures(now)
         self._arm_timer(now)
         self.queue_shown.emit()
 
-    def _show_figures(self, now: dt.datetime) -> None:
-        local = now.astimezone()
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        today = self.cati.figures(since=midnight.astimezone(dt.UTC))
-        overall = self.cati.figures()
+    def _work_out_figures(self, now: dt.datetime) -> None:
+        """The interviewer's figures read every call and interview they made: worked out
+        off the UI thread (the queue is on screen meanwhile), one reading at a time."""
+        if self._figuring:
+            self._figures_again = True
+            return
+        self._figuring = True
+        midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        user_id, clock, rules = self.context.user_id, self.context.now, self.cati.rules
+
+        def read(store: Any) -> tuple[InterviewerFigures, InterviewerFigures]:
+            service = CatiService(store, user_id, now=clock, rules=rules)
+            return service.figures(since=midnight.astimezone(dt.UTC)), service.figures()
+
+        def done(result: tuple[InterviewerFigures, InterviewerFigures]) -> None:
+            self._figuring = False
+            self._show_figures(*result)
+            if self._figures_again:
+                self._figures_again = False
+                self._work_out_figures(self.context.now())
+
+        def failed(exc: BaseException) -> None:
+            self._figuring = False
+            self.figures.setText(f"Your figures could not be worked out: {exc}")
+
+        when_done(on_worker(self.context.store, read), self, done, failed)
+
+    def _show_figures(self, today: InterviewerFigures, overall: InterviewerFigures) -> None:
         rates = overall.rates
         parts = [f"Today: {today.attempts} call{'s' if today.attempts != 1 else ''}, "
                  f"{today.completes} complete{'s' if today.completes != 1 else ''}"]
@@ -256,11 +341,12 @@ class CallsPage(SurveyPage):
                 parts.append(f"{name} {value:.0%}")
         parts.append(f"in all {overall.completes} complete of {overall.cases} cases called")
         self.figures.setText(" · ".join(parts))
+        self.figures_shown.emit()
 
     def _arm_timer(self, now: dt.datetime) -> None:
         """Wake when the next case becomes due (an appointment comes back on time)."""
         self.due_timer.stop()
-        when = self.cati.next_due_at(now)
+        when = next_ready_at(self.entries, now)
         if when is None:
             return
         milliseconds = max(0, int((when - now).total_seconds() * 1000))
@@ -279,7 +365,7 @@ class CallsPage(SurveyPage):
                 break
 
     def selected_case_id(self) -> str | None:
-        row = self.table.currentRow()
+        row = self.table.currentIndex().row()
         if not 0 <= row < len(self.entries):
             return None
         return self.entries[row].case_id

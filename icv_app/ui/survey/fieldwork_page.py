@@ -21,11 +21,11 @@ control here uses them.
 
 Threads. Nothing here waits on the disk or the network on the UI thread: reading what
 the page shows (:func:`read_fieldwork`), importing a form or a sample and assigning run on
-the UI worker (:func:`icv_app.ui.shared.tasks.run_in_background`) with a read connection
-of their own (:class:`WorkerStore`); the accounts list comes from the central store on a
-thread of its own. Every committed change of the kinds shown asks for a fresh read of
-the parts it concerns (:data:`PARTS_BY_KIND`; one read at a time: what is asked during a
-read is read once it is done).
+the UI worker with a read connection of their own (:mod:`icv_app.ui.survey.background`);
+the accounts list comes from the central store on a thread of its own. Every committed
+change of the kinds shown asks for a fresh read of the parts it concerns
+(:data:`PARTS_BY_KIND`; one read at a time: what is asked during a read is read once it
+is done).
 
 Signals:
     refreshed(): what the page shows was brought up to date.
@@ -43,12 +43,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
@@ -89,18 +87,17 @@ from icv_app.services.survey.instruments import (
 from icv_app.services.survey.quotas import QuotaService
 from icv_app.ui.shared.field_cell import ERROR_COLOUR
 from icv_app.ui.shared.input_widgets import ChoiceCombo
-from icv_app.ui.shared.tasks import run_in_background, when_done
+from icv_app.ui.shared.tasks import when_done
+from icv_app.ui.survey.background import on_own_thread, on_worker
 from icv_app.ui.survey.fieldwork_dialogs import SampleProblemsDialog, problem_lines
 from icv_app.ui.survey.page import SurveyContext, SurveyPage
 
 if TYPE_CHECKING:
-    import sqlcipher3
 
     from icv_app.domain.survey.calls import InterviewerFigures
     from icv_app.domain.survey.quotas import CellStatus
     from icv_app.store.changes import StoreChange
     from icv_app.store.local_store import LocalStore
-    from icv_app.store.writer import Writer
 
 T = TypeVar("T")
 
@@ -151,47 +148,6 @@ def _length(seconds: float | None) -> str:
 # --- work off the UI thread ------------------------------------------------------------------
 
 
-class WorkerStore:
-    """The store as a worker thread uses it: a read connection of its own (the store's
-    ``reader`` belongs to the UI thread) and the store's one writer. The services need
-    no more of a store than these two."""
-
-    def __init__(self, store: LocalStore) -> None:
-        self.reader: sqlcipher3.Connection = store.new_reader()
-        self.writer: Writer = store.writer
-
-    def close(self) -> None:
-        self.reader.close()
-
-
-def on_worker(store: LocalStore, job: Callable[[LocalStore], T]) -> Future[T]:
-    """Run ``job(worker_store)`` on the UI worker; pair with :func:`when_done`."""
-
-    def run() -> T:
-        worker = WorkerStore(store)
-        try:
-            return job(cast("LocalStore", worker))
-        finally:
-            worker.close()
-
-    return run_in_background(run)
-
-
-def on_own_thread(call: Callable[[], T], name: str) -> Future[T]:
-    """Run ``call`` on a daemon thread of its own: network work that may take its time
-    never holds up the UI worker, nor quitting."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            future.set_result(call())
-        except BaseException as exc:  # handed to whoever waits on the future
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
 
 
 @dataclass(frozen=True)
