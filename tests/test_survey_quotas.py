@@ -398,3 +398,18 @@ def test_quota_problems_name_the_file_row_and_column(
     assert code == 2 and "give CELL=N" in err
     code, _out, err = cli(capsys, paths, "quotas", "perception")
     assert code == 1 and "no quota for perception" in err
+
+
+def test_a_revoked_laptops_purge_empties_the_quota_counts_too(laptop: LocalStore) -> None:
+    from icv_app.kinds.survey_quota import FETCHES_TABLE
+    from icv_app.store.sync.sync_check import purge_all
+
+    QuotaService(laptop, ME).define("perception", VARIABLES, {CELL: 3})
+    server_said(laptop, CELL, 2, flagged=("another-interviewers-interview",),
+                counted=("i-1",))
+    write(laptop, lambda db: db.execute(
+        f"INSERT INTO {FETCHES_TABLE} (form_id, fetched_at) VALUES ('perception', ?)",
+        [AT.isoformat()]))
+    write(laptop, purge_all)
+    for table in (COUNTS_TABLE, COUNTED_TABLE, FETCHES_TABLE, "survey_quotas"):
+        assert laptop.reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0

@@ -124,6 +124,10 @@ class Kind:
     # Local migrations of this kind's own tables: (name, function(db)) in order, applied
     # as their own sqlite-utils migration set named after the kind.
     local_migrations: tuple[tuple[str, Callable[[Any], None]], ...] = ()
+    # Tables of this laptop's own that those migrations make beside the kind's table
+    # (counts fetched from the server, say): emptied with the records when a revoked
+    # laptop's data is removed.
+    local_tables: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)  # path pattern -> label
     push_order: int = 100  # parents before children
     # Whether an unsent record is ready to go (a draft still being started may wait).

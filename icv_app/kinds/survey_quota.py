@@ -85,6 +85,7 @@ QUOTA = Kind(
         ("0001_survey_quotas", _QUOTAS_TABLE),
         ("0002_survey_quota_counts", _counts_tables),
     ),
+    local_tables=(COUNTS_TABLE, FETCHES_TABLE, COUNTED_TABLE),
     push_order=75,
     labels={"form_id": "Form", "name": "Name", "variables": "Variables",
             "variables[]": "Variable", "targets": "Targets", "targets[]": "Cell",

@@ -191,6 +191,8 @@ def purge_all(db: sqlite_utils.Database) -> int:
             ids = [r[0] for r in db.execute(f"SELECT id FROM {kind.table}").fetchall()]
             db.execute(f"DELETE FROM {kind.table}")
             changes.note(db, kind.name, ids)
+            for table in kind.local_tables:
+                db.execute(f"DELETE FROM {table}")
         for table in ("conflicts", "purged", "held_aside", "server_stored", "lost"):
             db.execute(f"DELETE FROM {table}")
         PULL_CURSOR.set(db, None)
