@@ -117,3 +117,17 @@ def test_what_was_typed_on_the_neutral_screen_is_not_kept(qtbot, window):
     press(Qt.Key.Key_F12)
     press(Qt.Key.Key_F12)
     assert window.quick_hide.screen.notes.toPlainText() == ""
+
+
+def test_f12_hides_the_window_it_is_pressed_in_even_with_another_open(qtbot, window):
+    from icv_app.ui.shell.main_window import MainWindow
+
+    other = MainWindow(None, window.reference)
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    activate(qtbot, window)
+    press(Qt.Key.Key_F12)
+    assert window.quick_hide.hidden and not other.quick_hide.hidden
+    press(Qt.Key.Key_F12)
+    assert not window.quick_hide.hidden

@@ -10,8 +10,8 @@ an interview in progress stays where it was (every answer is already saved).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-KEY = "F12"
+KEY = Qt.Key.Key_F12
 NEUTRAL_TITLE = "Notes"
 
 
@@ -40,8 +40,13 @@ class NeutralScreen(QWidget):
 
 
 class QuickHide(QObject):
-    """F12 on ``window`` (any window of the app: the shortcut is application-wide) hides
-    everything behind a :class:`NeutralScreen` in ``pages``, and restores it.
+    """F12 in ``window`` or any dialog over it hides everything behind a
+    :class:`NeutralScreen` in ``pages``, and restores it.
+
+    F12 is caught before any widget sees it (an application event filter), whichever
+    widget has the keyboard: a text box, a table, a dialog, a menu. Not a shortcut: two
+    windows with the same application-wide shortcut (a test's windows) would make it
+    ambiguous, and neither would fire.
 
     Signals: toggled(bool): True when hidden."""
 
@@ -59,9 +64,28 @@ class QuickHide(QObject):
         self._bars: list[QWidget] = []
         self._hidden_windows: list[QWidget] = []
         self._focus: QWidget | None = None
-        self.shortcut = QShortcut(QKeySequence(KEY), window)
-        self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.shortcut.activated.connect(self.toggle)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)  # removed by Qt when this object goes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == KEY
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier
+                and self._ours(QApplication.activeWindow())):
+            if not event.isAutoRepeat():  # held down: once
+                self.toggle()
+            return True
+        return False
+
+    def _ours(self, active: QWidget | None) -> bool:
+        """The key was pressed in this window, or in a window over it (a dialog)."""
+        widget = active
+        while widget is not None:  # parentWidget crosses windows, isAncestorOf does not
+            if widget is self.window:
+                return True
+            widget = widget.parentWidget()
+        return False
 
     @property
     def hidden(self) -> bool:
