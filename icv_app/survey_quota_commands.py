@@ -21,7 +21,6 @@ cannot be read.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -88,65 +87,24 @@ def _from_arguments(given: list[str]) -> tuple[list[QuotaTarget], list[str]]:
     return targets, origins
 
 
-def _from_file(path: Path, variables: list[str]) -> tuple[list[QuotaTarget], list[str]]:
-    from icv_app.domain.survey.quotas import CELL_SEPARATOR, QuotaTarget
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise _Unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise _Unreadable(f"{path} is not UTF-8 text") from None
-    except csv.Error as exc:
-        raise _Unreadable(f"{path}: {exc}") from None
-    if not rows:
-        raise _Unreadable(f"{path} is empty: it needs a header row "
-                          f"({', '.join([*variables, 'target'])})")
-    header = [h.strip() for h in rows[0]]
-    missing = [name for name in [*variables, "target"] if name not in header]
-    if missing:
-        raise _Unreadable(f"{path}, row 1: no column {', '.join(missing)} (the header "
-                          f"has {', '.join(h for h in header if h) or 'nothing'})")
-    where = {name: header.index(name) for name in [*variables, "target"]}
-    targets, origins = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        values = [row[where[n]].strip() if where[n] < len(row) else "" for n in variables]
-        text = row[where["target"]].strip() if where["target"] < len(row) else ""
-        try:
-            target = int(text)
-        except ValueError:
-            raise _Unreadable(f"{path}, row {number}, column target: {text!r} is not a "
-                              "whole number") from None
-        targets.append(QuotaTarget(CELL_SEPARATOR.join(values), target))
-        origins.append(f"{path.name}, row {number}")
-    return targets, origins
-
-
-def _where(field: str, origins: list[str]) -> str:
-    """A problem's place as the person gave it: the file's row, or the --target."""
-    if field.startswith("targets["):
-        index = int(field[len("targets["):field.index("]")])
-        if index < len(origins):
-            column = field[field.index("]") + 2:] or "cell"
-            return f"{origins[index]} ({column})"
-    return field
-
-
 def cmd_quota_set(args: argparse.Namespace) -> int:
     from icv_app.cli import _open_profile
-    from icv_app.services.survey.quotas import QuotaRefused, QuotaService
+    from icv_app.services.survey.quotas import (
+        QuotaFileUnreadable,
+        QuotaRefused,
+        QuotaService,
+        targets_from_file,
+        where,
+    )
     from icv_app.sync.credentials import load_account
 
     variables = [v.strip() for v in args.variables.split(",") if v.strip()]
     try:
         if args.file:
-            targets, origins = _from_file(Path(args.file), variables)
+            _names, targets, origins = targets_from_file(Path(args.file), variables)
         else:
             targets, origins = _from_arguments(args.target)
-    except _Unreadable as exc:
+    except (_Unreadable, QuotaFileUnreadable) as exc:
         return _fail(str(exc), EXIT_UNREADABLE)
     with _open_profile(args) as profile:
         account = load_account(profile.store.reader)
@@ -164,7 +122,7 @@ def cmd_quota_set(args: argparse.Namespace) -> int:
             print(f"icv-app: refused: the quota for {args.form} cannot be kept:",
                   file=sys.stderr)
             for problem in exc.problems:
-                print(f"  {_where(problem.field, origins)}: {problem.message}",
+                print(f"  {where(problem.field, origins)}: {problem.message}",
                       file=sys.stderr)
             return EXIT_REFUSED
     total = sum(t.target for t in quota.targets)

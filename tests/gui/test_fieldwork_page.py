@@ -346,6 +346,32 @@ def test_the_quota_table_follows_the_counts_and_flags_an_overfilled_cell_in_word
     assert page.quota_note.text().endswith("1 cell overfilled.")
 
 
+def test_a_quota_is_defined_from_a_csv_file_and_a_bad_row_is_named(
+        qtbot, page, store, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad targets.csv"
+    bad.write_text("area,age_band,gender,target\n"
+                   "shropshire,age_35_44,woman,20\n"
+                   "shropshire,age_35_44,martian,5\n", encoding="utf-8")
+    choose(monkeypatch, bad)
+    page.define_quota()
+    text = page.outcome.toPlainText()
+    assert text.startswith("The quota for perception was not changed")
+    assert "bad targets.csv, row 3" in text and "martian" in text
+    assert QuotaService(store, MANAGER).quota("perception") is None  # nothing kept
+
+    good = tmp_path / "targets.csv"
+    good.write_text("area,age_band,gender,target\n"
+                    "shropshire,age_35_44,woman,20\n"
+                    "herefordshire,age_25_34,man,12\n", encoding="utf-8")
+    choose(monkeypatch, good)
+    page.define_quota()
+    assert page.outcome.toPlainText().startswith(
+        "Quota for perception kept: 2 cells of area × age_band × gender, 32 interviews")
+    quota = QuotaService(store, MANAGER).quota("perception")
+    assert quota is not None and quota.variables == ["area", "age_band", "gender"]
+    qtbot.waitUntil(lambda: page.quotas_table.rowCount() == 2)
+
+
 def test_the_figures_table_shows_each_interviewers_calls_and_completes(
         qtbot, page, store):  # type: ignore[no-untyped-def]
     assert rows(page.figures_table) == []
@@ -384,7 +410,7 @@ def test_every_control_is_reached_by_its_own_mnemonic_or_shortcut(
         qtbot, page, monkeypatch):  # type: ignore[no-untyped-def]
     assert unnamed(page) == []
     keys = mnemonics(page)
-    assert len(keys) == len(set(keys)) == 11, keys
+    assert len(keys) == len(set(keys)) == 12, keys
     assert not set(keys) & WINDOW_MNEMONICS
 
     for key, widget in ((Qt.Key.Key_R, page.forms_table), (Qt.Key.Key_C, page.cases_table),
@@ -403,6 +429,8 @@ def test_every_control_is_reached_by_its_own_mnemonic_or_shortcut(
     assert len(asked) == 2
     alt(Qt.Key.Key_M)
     qtbot.waitUntil(lambda: asked[2:] == ["Import a sample for perception"])
+    alt(Qt.Key.Key_D)
+    qtbot.waitUntil(lambda: asked[3:] == ["Quota targets for perception"])
     with qtbot.waitSignal(page.assign_finished):
         alt(Qt.Key.Key_G)
     with qtbot.waitSignal(page.accounts_loaded):

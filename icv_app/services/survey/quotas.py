@@ -21,9 +21,10 @@ Reads go through the store's reader (the thread that opened the store: the UI th
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ from icv_app.kinds.base import Unreadable
 from icv_app.kinds.survey_quota import COUNTED_TABLE, COUNTS_TABLE, FETCHES_TABLE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import sqlite_utils
 
     from icv_app.store.database import Queryable
@@ -311,3 +314,68 @@ def _against_the_form(quota: SurveyQuota, form: _FormNames | None) -> list[Quota
         if len(problems) >= 20:
             break
     return problems
+
+
+# --- targets from a file --------------------------------------------------------------------
+
+
+class QuotaFileUnreadable(ValueError):
+    """A targets file that cannot be read as one; the message says where and why."""
+
+
+def targets_from_file(path: Path, variables: Sequence[str] | None = None,
+                      ) -> tuple[list[str], list[QuotaTarget], list[str]]:
+    """A quota's targets from a CSV file: a header row naming each variable and
+    ``target``, then one row per cell. ``variables``: the columns making a cell, in order
+    (None: every column but ``target``, as the header has them). Returns the variables,
+    the targets and, for each target, where it came from ("targets.csv, row 4"), for
+    :func:`where`. Raises :class:`QuotaFileUnreadable`."""
+    from icv_app.domain.survey.quotas import CELL_SEPARATOR, QuotaTarget
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise QuotaFileUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise QuotaFileUnreadable(f"{path} is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise QuotaFileUnreadable(f"{path}: {exc}") from None
+    header = [h.strip() for h in rows[0]] if rows else []
+    if variables is None:
+        variables = [h for h in header if h and h != "target"]
+    variables = list(variables)
+    if not rows:
+        raise QuotaFileUnreadable(f"{path} is empty: it needs a header row "
+                                  f"({', '.join([*variables, 'target'])})")
+    missing = [name for name in [*variables, "target"] if name not in header]
+    if missing or not variables:
+        raise QuotaFileUnreadable(
+            f"{path}, row 1: no column {', '.join(missing or ['for a variable'])} (the "
+            f"header has {', '.join(h for h in header if h) or 'nothing'})")
+    column = {name: header.index(name) for name in [*variables, "target"]}
+    targets, origins = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = [row[column[n]].strip() if column[n] < len(row) else "" for n in variables]
+        text = row[column["target"]].strip() if column["target"] < len(row) else ""
+        try:
+            target = int(text)
+        except ValueError:
+            raise QuotaFileUnreadable(f"{path}, row {number}, column target: {text!r} is "
+                                      "not a whole number") from None
+        targets.append(QuotaTarget(CELL_SEPARATOR.join(values), target))
+        origins.append(f"{path.name}, row {number}")
+    return variables, targets, origins
+
+
+def where(field: str, origins: Sequence[str]) -> str:
+    """A problem's place as the person gave it: the file's row (or the --target)."""
+    if field.startswith("targets["):
+        index = int(field[len("targets["):field.index("]")])
+        if index < len(origins):
+            column = field[field.index("]") + 2:] or "cell"
+            return f"{origins[index]} ({column})"
+    return field
+

@@ -383,6 +383,13 @@ class FieldworkPage(SurveyPage):
         quotas_box = QGroupBox("Quotas")
         quotas_layout = QVBoxLayout(quotas_box)
         quotas_layout.addWidget(self.quota_note)
+        self.define_quota_button = QPushButton("&Define the quota from a CSV file…")
+        self.define_quota_button.setAccessibleName("Define the form's quota from a CSV file")
+        self.define_quota_button.setToolTip(
+            "A header row naming each question of a cell (e.g. area, age_band, gender) and "
+            "'target', then a row per cell with its values (choice names) and its target")
+        self.define_quota_button.clicked.connect(lambda: self.define_quota())
+        quotas_layout.addWidget(self.define_quota_button)
         quotas_layout.addWidget(_labelled("&Quotas of the form:", self.quotas_table))
         quotas_layout.addWidget(self.quotas_table, 1)
 
@@ -526,9 +533,10 @@ class FieldworkPage(SurveyPage):
     def _show_quota(self, view: QuotaView | None) -> None:
         if view is None:
             self.quota_note.setText(
-                f"No quota for this form. Define one with icv-app survey quota set "
-                f"{self.form_id} --variables area,age_band,gender --target CELL=N (cells "
-                "such as shropshire|age_35_44|woman)." if self.form_id else "")
+                "No quota for this form. Define one from a CSV file: a column per "
+                "question of a cell (e.g. area, age_band, gender, with choice names such "
+                "as shropshire, age_35_44, woman) and a 'target' column."
+                if self.form_id else "")
             self.quotas_table.setHorizontalHeaderItem(0, QTableWidgetItem(QUOTA_COLUMNS[0]))
             _fill(self.quotas_table, [])
             return
@@ -581,6 +589,7 @@ class FieldworkPage(SurveyPage):
         has_form = self.form_id is not None
         self.import_form_button.setEnabled(not self.busy)
         self.import_sample_button.setEnabled(has_form and not self.busy)
+        self.define_quota_button.setEnabled(has_form and not self.busy)
         self.assign_button.setEnabled(has_form and not self.busy)
 
     # Forms --------------------------------------------------------------------------------
@@ -647,6 +656,50 @@ class FieldworkPage(SurveyPage):
             self.notice = None
 
     # Sample -------------------------------------------------------------------------------
+    def define_quota(self, path: Path | None = None) -> None:
+        """Define (or replace) the chosen form's quota from a CSV file of targets: the
+        questions making a cell are the file's columns other than ``target``."""
+        from icv_app.services.survey.quotas import (
+            QuotaFileUnreadable,
+            QuotaRefused,
+            targets_from_file,
+            where,
+        )
+
+        form_id = self.form_id
+        if form_id is None or self.busy:
+            return
+        if path is None:
+            chosen, _filter = QFileDialog.getOpenFileName(
+                self, f"Quota targets for {form_id}",
+                str(self.import_dir or Path.home()), "CSV files (*.csv);;All files (*)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        self.import_dir = path.parent
+        try:
+            variables, targets, origins = targets_from_file(path)
+            quota = QuotaService(self.context.store, self.context.user_id,
+                                 now=self.context.now).define(
+                form_id, variables, targets, name=" × ".join(variables),
+                defined_by=self.context.username)
+        except QuotaFileUnreadable as exc:
+            self.outcome.setPlainText(f"The quota was not changed: {exc}")
+            self.status_message.emit(f"{path.name} cannot be read as quota targets.")
+            return
+        except QuotaRefused as exc:
+            self.outcome.setPlainText("\n".join([
+                f"The quota for {form_id} was not changed: {path.name} has problems.",
+                *(f"{where(p.field, origins)}: {p.message}" for p in exc.problems)]))
+            self.status_message.emit(f"The quota in {path.name} was refused.")
+            return
+        total = sum(t.target for t in quota.targets)
+        self.outcome.setPlainText(
+            f"Quota for {form_id} kept: {len(quota.targets)} cells of "
+            f"{' × '.join(quota.variables)}, {total:,} interviews in all. Interviewers "
+            "receive it with the next sync.")
+        self.status_message.emit(f"Quota for {form_id} kept.")
+
     def choose_sample_file(self) -> Path | None:
         path, _chosen = QFileDialog.getOpenFileName(
             self, f"Import a sample for {self.form_id}", str(self.import_dir or Path.home()),
