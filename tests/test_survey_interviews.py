@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from icv_app.domain.survey import engine
 from icv_app.domain.survey.records import PHONE_MESSAGE, InterviewMode, InterviewStatus
 from icv_app.services.survey import interviews
 from icv_app.services.survey.instruments import InstrumentService
@@ -208,6 +209,7 @@ def test_a_resumed_interview_is_where_it_stopped_with_every_answer(held, clock):
     live.back()  # the interviewer went back to check an answer
     assert live.current.name == "confident_good_service"
     given = live.answers
+    live.wait_saved()  # moving back saves without waiting; closing the app lets it land
 
     # Another session on the same profile (the app reopened).
     again = InterviewService(held, INTERVIEWER, now=clock)
@@ -461,3 +463,163 @@ def test_start_end_and_today_are_filled_never_asked(store, tmp_path, clock):
         "began": "2026-03-02T10:00:00+00:00", "day": "2026-03-02", "q": "Nothing",
         "finished": "2026-03-02T10:01:30+00:00"}
     assert stored(service, live)["ended_at"] == "2026-03-02T10:01:30+00:00"
+
+
+# A repeat without a repeat_count (ODK's "add another"): the runner asks how many.
+FAMILY = {
+    "survey": [
+        ["type", "name", "label::English (en)", "label::Welsh (cy)", "relevant",
+         "constraint"],
+        ["integer", "adults", "How many adults live here?", "Sawl oedolyn sy'n byw yma?",
+         "", ""],
+        ["begin repeat", "child", "Children", "Plant", "${adults} > 0", ""],
+        ["text", "child_name", "Child's first name", "Enw cyntaf y plentyn", "", ""],
+        ["integer", "child_age", "Child's age", "Oed y plentyn", "", ". < 18"],
+        ["end repeat", "", "", "", "", ""],
+        ["text", "comments", "Anything else?", "Unrhyw beth arall?", "", ""],
+    ],
+    "settings": [["form_id", "version", "default_language"],
+                 ["family", "1", "English (en)"]],
+}
+CHILDREN = {"child[1].child_name": "Ada", "child[1].child_age": 7,
+            "child[2].child_name": "Ben", "child[2].child_age": 4}
+
+
+@pytest.fixture
+def family(store: LocalStore, tmp_path, clock: Clock) -> InterviewService:  # type: ignore[no-untyped-def]
+    InstrumentService(store).import_file(write_form(tmp_path / "family.xlsx", FAMILY))
+    return InterviewService(store, INTERVIEWER, now=clock)
+
+
+def give_paths(live: LiveInterview, answers: Mapping[str, Any], until: str) -> None:
+    """Answer the steps by path and move on until the step ``until`` is asked."""
+    while live.current is not None and live.current.path != until:
+        path = live.current.path
+        assert live.answer(answers[path]) == [], path
+        assert live.next() == [], path
+
+
+def test_a_repeat_without_a_count_asks_how_many_then_each_child(family):
+    live = family.start("family", mode=InterviewMode.STREET)
+    assert live.steps == ["adults", "comments"]  # the repeat is relevant once adults > 0
+    live.answer(2)
+    assert live.steps == ["adults", "child[#]", "comments"]
+    live.next()
+    step = live.current
+    assert step.path == "child[#]" and step.is_count and step.type == "integer"
+    assert step.label == "Children: how many? (0 for none)"
+    assert step.value is None and step.headings == ()
+    # It must be answered, with a whole number from 0 to 50; a refused one is not saved.
+    assert live.next() == [interviews.COUNT_NEEDED]
+    for wrong in (51, -1, 2.5, "two"):
+        assert live.answer(wrong) == [interviews.COUNT_RANGE], wrong
+        assert "child" not in stored_answers(family, live)
+    assert live.answer(2) == []
+    assert stored_answers(family, live)["child"] == [{}, {}]  # saved at once
+    assert live.steps == ["adults", "child[#]", "child[1].child_name", "child[1].child_age",
+                          "child[2].child_name", "child[2].child_age", "comments"]
+    assert live.next() == []
+    assert live.current.path == "child[1].child_name"
+    assert live.current.headings == ("Children 1",)
+    give_paths(live, {**CHILDREN, "child[1].child_age": 19}, until="child[1].child_age")
+    assert live.answer(19) == ["This answer is not allowed."]  # the form's own rules hold
+    give_paths(live, CHILDREN, until="comments")
+    live.answer("Nothing")
+    live.next()
+    assert live.complete() == []
+
+    answers = stored_answers(family, live)
+    assert answers == {"adults": 2, "comments": "Nothing", "child": [
+        {"child_name": "Ada", "child_age": 7}, {"child_name": "Ben", "child_age": 4}]}
+    # What the engine (survey preview) makes of the saved answers: both children, no
+    # problem.
+    result = engine.run(family.instrument("family"), answers)
+    assert [a.path for a in result.asked] == [
+        "adults", "child[1].child_name", "child[1].child_age", "child[2].child_name",
+        "child[2].child_age", "comments"]
+    assert result.problems == []
+    paradata = stored_paradata(family, live)
+    assert paradata["questions"]["child[#]"]["visits"] == 1
+    assert [e["event"] for e in paradata["events"] if e.get("question") == "child[#]"] == [
+        "shown", "rejected", "rejected", "rejected", "rejected", "rejected", "answered"]
+    assert all("51" not in str(e) for e in paradata["events"])  # never an answer
+
+
+def test_a_count_of_none_asks_no_child_and_a_hidden_repeat_no_count(family):
+    live = family.start("family", mode=InterviewMode.STREET, language="Welsh (cy)")
+    live.answer(1)
+    live.next()
+    assert live.current.label == "Plant: how many? (0 for none)"  # the form's language
+    assert live.answer(0) == []
+    assert live.steps == ["adults", "child[#]", "comments"]
+    live.next()
+    assert live.current.path == "comments"
+    live.next()
+    assert live.complete() == []
+    answers = stored_answers(family, live)
+    assert answers == {"adults": 1, "child": []}
+    assert engine.run(family.instrument("family"), answers).problems == []
+
+    hidden = family.start("family", mode=InterviewMode.STREET)
+    hidden.answer(0)  # no adults: the repeat is not relevant, nor its count
+    assert hidden.steps == ["adults", "comments"]
+
+
+def test_going_back_to_the_count_and_changing_it_routes_again(family):
+    live = family.start("family", mode=InterviewMode.STREET)
+    give_paths(live, {"adults": 2, "child[#]": 2, **CHILDREN}, until="comments")
+    live.go_to("child[#]")
+    assert live.current.value == 2
+    assert live.answer(1) == []  # fewer: the last child goes, answers and all
+    assert stored_answers(family, live)["child"] == [{"child_name": "Ada", "child_age": 7}]
+    assert "child[2].child_name" not in live.steps
+    assert live.answer(3) == []  # more: the first child's answers stay
+    assert live.answers["child"] == [{"child_name": "Ada", "child_age": 7}, {}, {}]
+    assert live.answer(None) == [interviews.COUNT_NEEDED]  # blank would drop them all
+    assert live.answers["child"] == [{"child_name": "Ada", "child_age": 7}, {}, {}]
+    assert live.next() == []
+    assert live.current.path == "child[1].child_name" and live.current.value == "Ada"
+    assert live.back() and live.current.path == "child[#]"  # Page Up reaches the count
+    assert live.back() and live.current.path == "adults"
+    assert stored_paradata(family, live)["questions"]["child[#]"]["changes"] == 2
+
+
+def test_a_count_left_unanswered_stops_completion(family):
+    live = family.start("family", mode=InterviewMode.STREET)
+    live.answer(2)
+    live.go_to("comments")
+    live.next()
+    assert live.at_end and not live.can_complete
+    assert live.complete() == [
+        "Children: how many? (0 for none): Say how many: type 0 for none."]
+    assert live.problems() == [("child[#]", interviews.COUNT_NEEDED)]
+
+
+def test_an_interview_stopped_after_the_count_resumes_with_the_children(family):
+    live = family.start("family", mode=InterviewMode.STREET)
+    give_paths(live, {"adults": 2, "child[#]": 2}, until="child[1].child_name")
+    live.wait_saved()  # then the laptop is switched off
+    again = family.resume(live.id)
+    assert again.current.path == "child[1].child_name"
+    assert "child[2].child_age" in again.steps
+    give_paths(again, CHILDREN, until="comments")
+    assert again.answers["child"][1] == {"child_name": "Ben", "child_age": 4}
+
+
+def test_a_count_is_asked_in_each_instance_of_the_repeat_around_it(store, tmp_path):
+    path = write_form(tmp_path / "homes.xlsx", {
+        "survey": [["type", "name", "label"],
+                   ["begin repeat", "home", "homes"],
+                   ["begin repeat", "person", "people"],
+                   ["text", "person_name", "Name"],
+                   ["end repeat", "", ""],
+                   ["end repeat", "", ""]],
+        "settings": [["form_id", "version"], ["homes", "1"]]})
+    InstrumentService(store).import_file(path)
+    live = InterviewService(store, INTERVIEWER).start("homes", mode=InterviewMode.STREET)
+    give_paths(live, {"home[#]": 2, "home[1].person[#]": 1, "home[1].person[1].person_name":
+                      "Cara", "home[2].person[#]": 0}, until="")
+    assert live.current is None and live.complete() == []
+    assert live.answers == {"home": [{"person": [{"person_name": "Cara"}]},
+                                     {"person": []}]}
+    assert live.step("home[2].person[#]").headings == ("homes 2",)

@@ -19,7 +19,11 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from icv_app.domain.survey.records import PHONE_MESSAGE, InterviewMode
 from icv_app.paths import Paths
 from icv_app.services.survey.instruments import InstrumentService
-from icv_app.services.survey.interviews import InterviewService, LiveInterview
+from icv_app.services.survey.interviews import (
+    COUNT_RANGE,
+    InterviewService,
+    LiveInterview,
+)
 from icv_app.store.local_store import LocalStore
 from icv_app.store.records import load_record
 from icv_app.survey_commands import shipped_forms
@@ -28,6 +32,7 @@ from icv_app.ui.survey.runner_inputs import ChoiceList, NoteInput
 from tests.conftest import REPO
 from tests.gui.conftest import focused, press, tab_to, type_text
 from tests.test_survey_engine import write_form
+from tests.test_survey_interviews import FAMILY
 
 pytestmark = pytest.mark.gui
 
@@ -371,3 +376,51 @@ def test_an_answer_that_cannot_be_saved_says_so_and_stays(qtbot, service, store,
         press(ENTER)
     assert ended.args == ["stopped"] and not runner.retry_button.isVisible()
     assert stored(store, live)["status"] == "stopped"
+
+
+def test_a_repeat_without_a_count_by_keyboard(qtbot, store, tmp_path):
+    InstrumentService(store).import_file(write_form(tmp_path / "family.xlsx", FAMILY))
+    live = InterviewService(store, INTERVIEWER).start("family", mode=InterviewMode.STREET)
+    runner = open_runner(qtbot, InterviewRunner(live))
+    assert asking(runner) == "adults"
+    type_text("2")
+    press(ENTER)
+
+    # How many children: typed as any number; too many is refused, said and kept.
+    assert asking(runner) == "child[#]"
+    assert runner.question.text() == "Children: how many? (0 for none)"
+    assert isinstance(runner.input, QLineEdit)
+    type_text("51")
+    press(ENTER)
+    assert runner.message.text() == COUNT_RANGE and "child" not in live.answers
+    press(Qt.Key.Key_PageUp)  # not saved: the runner stays, with what was typed
+    assert asking(runner) == "child[#]" and runner.input.text() == "51"
+    type_text("2")  # the refused number is selected: typing replaces it
+    press(ENTER)
+    assert stored_answers(store, live)["child"] == [{}, {}]
+
+    for index, (name, age) in enumerate((("Ada", "7"), ("Ben", "4")), start=1):
+        assert asking(runner) == "child_name"
+        assert runner.heading.text() == f"Children {index}"
+        type_text(name)
+        press(ENTER)
+        assert asking(runner) == "child_age"
+        type_text(age)
+        press(ENTER)
+    assert asking(runner) == "comments"
+    for _ in range(5):  # back through both children to the count, and on again
+        press(Qt.Key.Key_PageUp)
+    assert asking(runner) == "child[#]" and runner.input.text() == "2"
+    for _ in range(5):
+        press(ENTER)
+    assert asking(runner) == "comments"
+    press(ENTER)
+    with qtbot.waitSignal(runner.ended, timeout=5000) as ended:
+        press(ENTER)
+    assert ended.args == ["complete"]
+    assert stored_answers(store, live) == {"adults": 2, "child": [
+        {"child_name": "Ada", "child_age": 7}, {"child_name": "Ben", "child_age": 4}]}
+
+
+def stored_answers(store: LocalStore, live: LiveInterview) -> dict[str, Any]:
+    return json.loads(stored(store, live)["answers_json"])

@@ -13,10 +13,26 @@ The walk
     relevant or not changes the steps). Calculations and the metadata types (start, end,
     today: filled with the interview's start, end and date) are never steps, nor is a
     question whose answer was preset (the sample case's area, the mode), unless that
-    answer has a problem. Notes inside a repeat are not shown (a repeat's questions are,
-    once per instance of its ``repeat_count``; a repeat without a count is asked only
-    for the instances its answers already hold, as the engine works it out: the runner
-    has no "add another?" yet).
+    answer has a problem. Notes inside a repeat are not shown. A repeat's questions are
+    asked once per instance of its ``repeat_count``.
+
+Repeats without a repeat_count ("add another household member" in ODK)
+    Where the walk reaches (and would show) a repeat that has no ``repeat_count``, a
+    step of its own comes before its first instance: "<the repeat's label>: how many?
+    (0 for none)", a whole number from 0 to :data:`MAX_INSTANCES` (anything else is
+    refused, not saved). Its path is the repeat's name followed by ``[#]``: ``child[#]``
+    (inside an instance of another repeat ``household[2].person[#]``: asked once per
+    instance of the repeat around it, at any depth); :attr:`Step.is_count` says it is
+    one. Its answer is kept only as the number of instances in the answers: the repeat
+    becomes a list of that many objects (``{"child": [{}, {}]}`` before any of their
+    questions is answered; ``[]`` for 0), what the instances already hold is kept when
+    the number grows, and the last instances (their answers with them) are dropped when
+    it shrinks. The instances' questions then follow as for a counted repeat; going
+    back to the count and changing it routes again. A count once given cannot be left
+    blank (the instances would go with it): type 0 for none. The paradata records the
+    step under its path like any question (``child[#]``). :func:`engine.run
+    <icv_app.domain.survey.engine.run>` (``survey preview``) is unchanged: it takes the
+    list's length as the number of instances.
     :meth:`LiveInterview.answer` sets the current question's answer and saves the record
     before it returns; an answer the form refuses (its constraint, a required question
     left blank) is saved as given and its messages come back, and :meth:`~LiveInterview.
@@ -98,7 +114,9 @@ if TYPE_CHECKING:
     from icv_app.store.local_store import LocalStore
 
 __all__ = [
+    "COUNT_SUFFIX",
     "MAX_EVENTS",
+    "MAX_INSTANCES",
     "MAX_PARADATA_CHARS",
     "InterviewError",
     "InterviewService",
@@ -116,6 +134,10 @@ MAX_EVENTS = 2000
 MAX_PARADATA_CHARS = 150_000  # the server keeps a text of at most 200,000 characters
 PARADATA_FORMAT = 1
 NOTE = "note"
+COUNT_SUFFIX = "[#]"  # "child[#]": how many instances of the repeat child (module doc)
+MAX_INSTANCES = 50  # the most instances a count step takes
+COUNT_NEEDED = "Say how many: type 0 for none."
+COUNT_RANGE = f"Give a whole number from 0 to {MAX_INSTANCES}."
 
 # Why an interview ended (LiveInterview.ended_reason, the runner's ended signal).
 COMPLETE = "complete"
@@ -179,6 +201,11 @@ class Step:
     @property
     def is_note(self) -> bool:
         return self.question.type == NOTE
+
+    @property
+    def is_count(self) -> bool:
+        """Is this the "How many ...?" step of a repeat without a repeat_count?"""
+        return self.path.endswith(COUNT_SUFFIX)
 
 
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
@@ -346,6 +373,27 @@ def _split(path: str) -> tuple[list[tuple[str, int]], str]:
     return instances, name
 
 
+def _count_group(path: str) -> str | None:
+    """The repeat a count step's path counts (``a[1].person[#]`` -> ``person``), else
+    None."""
+    if not path.endswith(COUNT_SUFFIX):
+        return None
+    return path.rsplit(".", 1)[-1][:-len(COUNT_SUFFIX)]
+
+
+def _count_of(value: Any) -> tuple[int, str]:
+    """A count step's answer as a number, or what is wrong with it."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0, COUNT_RANGE
+    try:
+        number = float(value)
+    except ValueError:
+        return 0, COUNT_RANGE
+    if not number.is_integer() or not 0 <= number <= MAX_INSTANCES:
+        return 0, COUNT_RANGE
+    return int(number), ""
+
+
 def _text(texts: Mapping[str, str], language: str, default: str) -> str:
     usable = {k: v for k, v in texts.items() if v and v != MISSING_TRANSLATION}
     if not usable:
@@ -407,6 +455,7 @@ class _Shape:
     repeated: frozenset[str]  # names inside a repeat
     notes: tuple[Question, ...]  # notes outside any repeat
     metadata: Mapping[str, str]  # name -> start / end / today
+    uncounted: frozenset[str]  # repeats without a repeat_count
 
 
 def _shape(instrument: Instrument) -> _Shape:
@@ -429,7 +478,10 @@ def _shape(instrument: Instrument) -> _Shape:
 
     walk(instrument.root, (), False)
     order = {node.name: i for i, node in enumerate(instrument.questions())}
-    return _Shape(groups, order, frozenset(repeated), tuple(notes), metadata)
+    uncounted = frozenset(node.name for node in instrument.questions()
+                          if isinstance(node, Group) and node.repeat
+                          and not node.repeat_count)
+    return _Shape(groups, order, frozenset(repeated), tuple(notes), metadata, uncounted)
 
 
 class LiveInterview:
@@ -569,15 +621,16 @@ class LiveInterview:
 
     @property
     def can_complete(self) -> bool:
-        return not self.ended and self._current is None and not self.session.problems
+        return not self.ended and self._current is None and not self.problems()
 
     def step(self, path: str) -> Step:
         """What the runner shows for the step at ``path``."""
         instances, name = _split(path)
-        node = self.instrument.find(name)
+        counted = _count_group(path)
+        node = self._count_question(path) if counted else self.instrument.find(name)
         assert isinstance(node, Question), path
         headings = []
-        for group in self._shape.groups.get(name, ()):
+        for group in self._shape.groups.get(counted or name, ()):
             label = _text(group.labels, self._language, self.instrument.default_language)
             if group.repeat:
                 index = dict(instances).get(group.name)
@@ -603,19 +656,41 @@ class LiveInterview:
             problems=tuple(self._problems_at(path)))
 
     def given(self, path: str) -> Any:
-        """The answer given at ``path`` (None if none)."""
+        """The answer given at ``path`` (None if none; at a count step the number of
+        instances the answers hold)."""
         instances, name = _split(path)
+        counted = _count_group(path)
         node: Any = self.session.answers
         for group, index in instances:
             items = node.get(group) if isinstance(node, Mapping) else None
             if not isinstance(items, list) or index > len(items):
                 return None
             node = items[index - 1]
-        return copy.deepcopy(node.get(name)) if isinstance(node, Mapping) else None
+        if not isinstance(node, Mapping):
+            return None
+        if counted is not None:
+            items = node.get(counted)
+            return len(items) if isinstance(items, list) else None
+        return copy.deepcopy(node.get(name))
 
     def problems(self) -> list[tuple[str, str]]:
-        """Every (path, message) the form has a problem with now."""
-        return [(p.name, p.message) for p in self.session.problems]
+        """Every (path, message) the form has a problem with now (a count step not
+        answered among them)."""
+        return [(p.name, p.message) for p in self.session.problems] + [
+            (path, message) for path in self.steps if _count_group(path) is not None
+            for message in self._problems_at(path)]
+
+    def _count_question(self, path: str) -> Question:
+        """The integer question a count step asks (module doc)."""
+        name = _count_group(path)
+        group = self.instrument.find(name or "")
+        assert isinstance(group, Group) and group.repeat, path
+        label = _text(group.labels, self._language, self.instrument.default_language)
+        return Question(name=f"{group.name}{COUNT_SUFFIX}", type="integer", row=group.row,
+                        # The label first: forms name a repeat in the singular ("Child")
+                        # or the plural, in any language.
+                        labels={self._language: f"{label or group.name}: how many? "
+                                                "(0 for none)"})
 
     # Answering ---------------------------------------------------------------------
     def answer(self, value: Any) -> list[str]:
@@ -628,6 +703,8 @@ class LiveInterview:
         step = self.current
         if step is None or step.is_note:
             return []
+        if step.is_count:
+            return self._answer_count(step, value)
         path = step.path
         value = _clean(value)
         if _holds_phone(value):
@@ -655,6 +732,52 @@ class LiveInterview:
             return [message]
         self._save(wait=True)
         return messages
+
+    def _answer_count(self, step: Step, value: Any) -> list[str]:
+        """A count step's answer: the repeat gets that many instances (module doc).
+        Anything but a whole number from 0 to MAX_INSTANCES is refused and not saved."""
+        path = step.path
+        value = _clean(value)
+        before = self.given(path)
+        if value is None:
+            if before is not None:  # clearing it would drop every instance
+                self._event("rejected", path, message=COUNT_NEEDED)
+                return [COUNT_NEEDED]
+            return list(step.problems)
+        count, problem = _count_of(value)
+        if problem:
+            self._event("rejected", path, message=problem)
+            return [problem]
+        if count == before:
+            if self.save_failed:
+                self._save(wait=True)
+            return []
+        instances, _ = _split(path)
+        name = _count_group(path)
+        assert name is not None
+        prefix = "".join(f"{g}[{i}]." for g, i in instances)
+        held: Any = self.session.answers
+        for group, index in instances:  # the instance it is asked in (maybe none yet)
+            items = held.get(group) if isinstance(held, Mapping) else None
+            held = items[index - 1] if isinstance(items, list) and index <= len(items) \
+                else {}
+        items = copy.deepcopy(held.get(name)) if isinstance(held, Mapping) else None
+        items = items[:count] if isinstance(items, list) else []
+        items += [{} for _ in range(count - len(items))]
+        self._set(prefix + name, items)
+        stats = self._stats(path)
+        if before is None:
+            self._event("answered", path)
+        else:
+            stats["changes"] = int(stats.get("changes", 0)) + 1
+            self._event("changed", path)
+        ending = self._quota_check()
+        if ending:
+            reason, message = ending
+            self._end(InterviewStatus.STOPPED, reason)
+            return [message]
+        self._save(wait=True)
+        return []
 
     def next(self) -> list[str]:
         """Move to the next step; refused (with the messages) while the current question
@@ -713,9 +836,9 @@ class LiveInterview:
         if self.declined:  # not an interview: no quota cell, no complete to count
             self._end(InterviewStatus.STOPPED, DECLINED)
             return []
-        problems = self.session.problems
+        problems = self.problems()
         if problems:
-            return [f"{self._label_of(p.name)}: {p.message}" for p in problems]
+            return [f"{self._label_of(path)}: {message}" for path, message in problems]
         self._end(InterviewStatus.COMPLETE, COMPLETE)
         return []
 
@@ -761,7 +884,7 @@ class LiveInterview:
         held = self._paradata.get("current")
         if isinstance(held, str) and held in steps:
             return held
-        if held == "" and self._paradata.get("at_end") and not self.session.problems:
+        if held == "" and self._paradata.get("at_end") and not self.problems():
             return None
         for path in steps:
             if self.step_needs_answer(path):
@@ -769,6 +892,8 @@ class LiveInterview:
         return None
 
     def step_needs_answer(self, path: str) -> bool:
+        if _count_group(path) is not None:
+            return self.given(path) is None
         _, name = _split(path)
         node = self.instrument.find(name)
         if isinstance(node, Question) and node.type == NOTE:
@@ -792,14 +917,43 @@ class LiveInterview:
         notes = [n.name for n in self._shape.notes
                  if shown(n.relevant)
                  and all(shown(g.relevant) for g in self._shape.groups.get(n.name, ()))]
-        return sorted(asked + notes, key=self._key)
+        return sorted(asked + notes + self._count_steps(), key=self._key)
+
+    def _count_steps(self) -> list[str]:
+        """The count steps of the repeats without a repeat_count that the walk reaches
+        and shows: in each instance of the repeats around them (module doc)."""
+        if not self._shape.uncounted:
+            return []
+        session = self.session
+        state = engine._State(self.instrument, session.answers, session.today,
+                              session.now, self._language)
+        state.values = session.values
+        found: list[str] = []
+
+        def walk(group: Group, scope: engine._Scope) -> None:
+            for node in group.children:
+                if not isinstance(node, Group) or not engine._relevant(
+                        state, node.relevant, scope):
+                    continue
+                if not node.repeat:
+                    walk(node, scope)
+                    continue
+                if not node.repeat_count:
+                    found.append(scope.path(node.name) + COUNT_SUFFIX)
+                for index in range(1, engine._instances(state, node, scope, True) + 1):
+                    walk(node, engine._Scope((*scope.instances, (node.name, index))))
+
+        walk(self.instrument.root, engine._Scope())
+        return found
 
     def _key(self, path: str) -> tuple[int, ...]:
+        """Where a step comes in form order (a count step before its repeat's first
+        instance: the repeat's own place)."""
         instances, name = _split(path)
         key: list[int] = []
         for group, index in instances:
             key += [self._shape.order.get(group, -1), index]
-        key.append(self._shape.order.get(name, -1))
+        key.append(self._shape.order.get(_count_group(path) or name, -1))
         return tuple(key)
 
     def _after(self, path: str, steps: list[str]) -> str | None:
@@ -810,9 +964,13 @@ class LiveInterview:
         return next((p for p in steps if self._key(p) > key), None)
 
     def _problems_at(self, path: str) -> list[str]:
+        if _count_group(path) is not None:
+            return [COUNT_NEEDED] if self.given(path) is None else []
         return [p.message for p in self.session.problems if p.name == path]
 
     def _label_of(self, path: str) -> str:
+        if _count_group(path) is not None:
+            return _text(self._count_question(path).labels, self._language, "") or path
         _, name = _split(path)
         node = self.instrument.find(name)
         label = _text(node.labels, self._language, self.instrument.default_language) \

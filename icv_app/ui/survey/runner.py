@@ -19,6 +19,11 @@ Keys (the answer input keeps the focus throughout)
 Every answer is saved when it is given (Enter, Page Down, Page Up): a crash loses at most
 what is being typed into the current question.
 
+A repeat without a repeat_count is asked as "How many <its label>? (0 for none)", typed
+as any whole number (0 to 50), then its questions once per instance (see
+:mod:`icv_app.services.survey.interviews`); a number refused there is not saved, and
+Page Up keeps it on screen with its message.
+
 When the interview ends (completed, stopped, a full quota cell, not safe to talk) the
 question and the answers disappear at once; a short message says what to do.
 
@@ -335,7 +340,9 @@ class InterviewRunner(QWidget):
         self._step = self.interview.current
         if not messages:
             self.answered.emit(step.name)
-        return messages, PHONE_MESSAGE not in messages
+        # A refused phone number or count is not saved (other refused answers are).
+        refused_count = step.is_count and bool(messages) and value is not None
+        return messages, PHONE_MESSAGE not in messages and not refused_count
 
     @_saying_failures
     def go_on(self) -> None:
