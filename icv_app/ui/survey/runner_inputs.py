@@ -94,6 +94,12 @@ class ChoiceList(QListWidget):
         super().__init__(parent)
         self.multiple = multiple
         self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
+        # Read at arm's length from a headset, at night: larger than the body text, with
+        # room between the choices.
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.setFont(font)
+        self.setSpacing(3)
         for index, (name, label) in enumerate(choices):
             number = digit_label(index)
             item = QListWidgetItem(f"{number:>2}   {label}" if number else f"      {label}")
