@@ -99,8 +99,8 @@ def _imported(form: str, data_dir: str | None) -> Instrument | None:
     and can be opened (a preview of a shipped form or a file needs no profile)."""
     from icv_app.composition import AppContext
     from icv_app.domain.survey.instrument import load_xlsform_bytes
-    from icv_app.domain.survey.records import SurveyInstrument
     from icv_app.paths import Paths
+    from icv_app.services.survey.instruments import latest_held
     from icv_app.store.errors import StoreError
 
     paths = Paths.resolve(data_dir)
@@ -108,23 +108,12 @@ def _imported(form: str, data_dir: str | None) -> Instrument | None:
         return None
     try:
         with AppContext.open(paths) as profile:
-            rows = profile.store.reader.execute(
-                "SELECT body FROM survey_instruments WHERE deleted = 0 "
-                "AND json_extract(body, '$.form_id') = ?", [form]).fetchall()
+            latest = latest_held(profile.store.reader, form)
     except StoreError:
         return None
-    if not rows:
+    if latest is None:
         return None
-    records = [SurveyInstrument(**{k: v for k, v in json.loads(r[0]).items()
-                                   if k in ("form_id", "version", "filename",
-                                            "xlsform_b64")}) for r in rows]
-    latest = max(records, key=lambda r: _version_key(r.version))
     return load_xlsform_bytes(latest.workbook(), latest.filename or f"{form}.xlsx")
-
-
-def _version_key(version: str) -> tuple[tuple[int, str], ...]:
-    """Versions compared piece by piece, numbers as numbers ("2026.10" after "2026.9")."""
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

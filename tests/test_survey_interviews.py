@@ -440,6 +440,11 @@ def test_the_latest_version_held_is_used_and_parsed_once(store, tmp_path):
     assert service.instrument("tiny", "2026.9").find("q").labels == {"default": "Nine"}
     live = service.start("tiny", mode=InterviewMode.STREET)
     assert live.current.label == "Ten" and not live.declined
+    # The list of forms (survey list, the street page) orders them the same way.
+    instruments = InstrumentService(store)
+    assert [f.version for f in instruments.forms()] == ["2026.9", "2026.10"]
+    assert [(f.form_id, f.version) for f in instruments.latest_forms()] == [
+        ("tiny", "2026.10")]
     with pytest.raises(InterviewError, match="does not hold the form 'other'"):
         service.instrument("other")
     with pytest.raises(InterviewError, match="version 3 of the form 'tiny'"):

@@ -122,6 +122,12 @@ PHONE_MESSAGE = ("This looks like a phone number. Only a sample case's phone fie
 # --- instruments ------------------------------------------------------------------------------
 
 
+def version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """A form version as compared with others: piece by piece, numbers as numbers
+    ("2026.10" after "2026.9")."""
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+
+
 def instrument_id_for(form_id: str, version: str) -> str:
     """One record per form version on every laptop: importing the same version twice
     (or on two laptops) makes one record, never two."""
@@ -318,4 +324,5 @@ __all__ = [
     "json_object_problem",
     "phone_in",
     "plausible_phone",
+    "version_key",
 ]

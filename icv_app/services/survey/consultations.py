@@ -55,6 +55,7 @@ from icv_app.domain.survey.records import (
     phone_in,
 )
 from icv_app.kinds.base import Unreadable
+from icv_app.services.survey.instruments import InstrumentService, latest_held
 from icv_app.store.records import dumps, save_record
 from icv_app.store.settings import Setting
 
@@ -175,12 +176,6 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _version_key(version: str) -> tuple[tuple[int, str], ...]:
-    """Versions compared piece by piece, numbers as numbers ("2026.10" after "2026.9"),
-    as ``icv-app survey`` compares them."""
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
-
-
 def _strings(value: Any, name: str) -> Iterator[tuple[str, str]]:
     """(question name, text) of every string in an answer (repeats included)."""
     if isinstance(value, str):
@@ -204,16 +199,8 @@ def held_or_shipped(db: Queryable, form_id: str, *, imported_by: str = "",
     shipped with the app together with the record that would keep it (not saved here:
     the caller saves it in its own transaction). Raises ConsultationRefused naming the
     forms held and shipped. ``load(workbook, sha256, filename)`` parses (a cache)."""
-    records = []
-    for (body,) in db.execute(
-            "SELECT body FROM survey_instruments WHERE deleted = 0 AND form_id = ?",
-            [form_id]):
-        try:
-            records.append(kinds.require("survey_instrument").structure(json.loads(body)))
-        except (Unreadable, ValueError):
-            continue  # held aside and shown by sync
-    if records:
-        latest: SurveyInstrument = max(records, key=lambda r: _version_key(r.version))
+    latest = latest_held(db, form_id)
+    if latest is not None:
         return load(latest.workbook(), latest.sha256,
                     latest.filename or f"{form_id}.xlsx"), None
     from icv_app.domain.survey.shipped import shipped_forms
@@ -254,14 +241,7 @@ class ConsultationService:
     # Forms ---------------------------------------------------------------------------
     def forms(self) -> list[tuple[str, str]]:
         """(form_id, title) of every form held, the latest version's title."""
-        from icv_app.services.survey.instruments import InstrumentService
-
-        latest: dict[str, tuple[tuple[tuple[int, str], ...], str]] = {}
-        for form in InstrumentService(self.store).forms():
-            key = _version_key(form.version)
-            if form.form_id not in latest or key > latest[form.form_id][0]:
-                latest[form.form_id] = (key, form.title)
-        return [(form_id, title) for form_id, (_key, title) in sorted(latest.items())]
+        return [(f.form_id, f.title) for f in InstrumentService(self.store).latest_forms()]
 
     def instrument(self, form_id: str) -> Instrument:
         """The latest version of the form held, else the shipped form of that id

@@ -10,15 +10,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from icv_app import kinds
 from icv_app.domain.serialize import to_dict
 from icv_app.domain.survey.instrument import Instrument, load_xlsform_bytes
-from icv_app.domain.survey.records import SurveyInstrument, instrument_id_for
-from icv_app.store.records import save_record
+from icv_app.domain.survey.records import SurveyInstrument, instrument_id_for, version_key
+from icv_app.kinds.base import Unreadable
+from icv_app.store.records import load_record, save_record
 
 if TYPE_CHECKING:
+    from icv_app.store.database import Queryable
     from icv_app.store.local_store import LocalStore
 
-__all__ = ["FormHeld", "ImportOutcome", "InstrumentConflict", "InstrumentService"]
+__all__ = ["FormHeld", "ImportOutcome", "InstrumentConflict", "InstrumentService",
+           "latest_held"]
+
+
+def latest_held(db: Queryable, form_id: str,
+                version: str | None = None) -> SurveyInstrument | None:
+    """The instrument record of ``form_id`` held here: ``version``, or the latest one
+    (versions compared by :func:`~icv_app.domain.survey.records.version_key`); None if
+    there is none this version of the app can read. Only the chosen record's body (the
+    workbook) is read."""
+    rows = db.execute("SELECT id, version FROM survey_instruments "
+                      "WHERE form_id = ? AND deleted = 0", [form_id]).fetchall()
+    if version is not None:
+        rows = [r for r in rows if r[1] == version]
+    kind = kinds.require("survey_instrument")
+    for rid, _version in sorted(rows, key=lambda r: version_key(str(r[1])), reverse=True):
+        body = load_record(db, kind.name, str(rid))
+        try:
+            record: SurveyInstrument = kind.structure(body or {})
+        except Unreadable:
+            continue  # held aside and shown by sync
+        return record
+    return None
 
 
 class InstrumentConflict(Exception):
@@ -69,7 +94,8 @@ class InstrumentService:
         return ImportOutcome(instrument, added=True)
 
     def forms(self) -> list[FormHeld]:
-        """Every form version held, by form_id then version, with its responses."""
+        """Every form version held, by form_id then version (numbers as numbers), with
+        its responses."""
         counts: dict[tuple[str, str], int] = {}
         # Complete interviews (not one in progress, stopped or declined) and responses.
         for table, only in (("survey_interviews", " AND status = 'complete'"),
@@ -88,4 +114,11 @@ class InstrumentService:
             key = (str(data.get("form_id", "")), str(data.get("version", "")))
             held.append(FormHeld(key[0], key[1], str(data.get("title", "")),
                                  counts.get(key, 0)))
-        return sorted(held, key=lambda f: (f.form_id, f.version))
+        return sorted(held, key=lambda f: (f.form_id, version_key(f.version)))
+
+    def latest_forms(self) -> list[FormHeld]:
+        """Each form held once, as its latest version, by form_id."""
+        latest: dict[str, FormHeld] = {}
+        for form in self.forms():  # each form's versions oldest first
+            latest[form.form_id] = form
+        return list(latest.values())

@@ -106,6 +106,7 @@ from icv_app.domain.survey.records import (
     InterviewStatus,
     SurveyInterview,
     phone_in,
+    version_key,
 )
 from icv_app.domain.survey.session import FormSession
 from icv_app.store.records import load_record, save_record
@@ -208,11 +209,6 @@ class Step:
         return self.path.endswith(COUNT_SUFFIX)
 
 
-def version_key(version: str) -> tuple[tuple[int, str], ...]:
-    """Versions compared piece by piece, numbers as numbers ("2026.10" after "2026.9")."""
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
-
-
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -234,32 +230,22 @@ class InterviewService:
     # Instruments -------------------------------------------------------------------
     def instrument(self, form_id: str, version: str | None = None) -> Instrument:
         """The form held here: ``version``, or the latest. Raises InterviewError."""
-        rows = self.store.reader.execute(
-            "SELECT id, version, json_extract(body, '$.sha256') FROM survey_instruments "
-            "WHERE form_id = ? AND deleted = 0", [form_id]).fetchall()
-        if version is not None:
-            rows = [r for r in rows if r[1] == version]
-        if not rows:
+        from icv_app.services.survey.instruments import latest_held
+
+        record = latest_held(self.store.reader, form_id, version)
+        if record is None:
             which = f"version {version} of the form {form_id!r}" if version is not None \
                 else f"the form {form_id!r}"
             raise InterviewError(f"This laptop does not hold {which}; sync to receive it.")
-        rid, held_version, sha = max(rows, key=lambda r: version_key(str(r[1])))
-        cached = self._parsed.get(str(sha))
+        cached = self._parsed.get(record.sha256)
         if cached is not None:
             return cached
-        body = load_record(self.store.reader, "survey_instrument", str(rid))
-        assert body is not None
-        from icv_app.domain.survey.records import SurveyInstrument
-
-        record = SurveyInstrument(form_id=form_id, version=str(held_version),
-                                  filename=str(body.get("filename", "")),
-                                  xlsform_b64=str(body.get("xlsform_b64", "")))
         try:
             parsed = load_xlsform_bytes(record.workbook(), record.filename or f"{form_id}.xlsx")
         except ValueError as exc:  # damaged base64, or InstrumentRefused
-            raise InterviewError(f"Version {held_version} of {form_id} cannot be used: "
+            raise InterviewError(f"Version {record.version} of {form_id} cannot be used: "
                                  f"{exc}") from exc
-        self._parsed[str(sha)] = parsed
+        self._parsed[record.sha256] = parsed
         return parsed
 
     # Interviews --------------------------------------------------------------------

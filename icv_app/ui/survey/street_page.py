@@ -89,9 +89,7 @@ class StreetPage(SurveyPage):
         chosen = self.form.currentData()
         self.form.blockSignals(True)
         self.form.clear()
-        latest: dict[str, str] = {}
-        for held in self.instruments.forms():
-            latest[held.form_id] = held.title or held.form_id
+        latest = {f.form_id: f.title or f.form_id for f in self.instruments.latest_forms()}
         for form_id, title in sorted(latest.items()):
             self.form.addItem(f"{title} ({form_id})", form_id)
         index = self.form.findData(chosen)
