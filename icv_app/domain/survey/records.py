@@ -95,6 +95,12 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
+def holds_phone(value: Any) -> bool:
+    """Does any string in a JSON value (keys included) look like a phone number? What
+    the server refuses in an answer, a note or metadata."""
+    return any(phone_in(s) for s in _strings(value))
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -110,7 +116,7 @@ def json_object_problem(text: str) -> str | None:
         return "Not valid JSON."
     if not isinstance(value, dict):
         return "Must be a JSON object."
-    if any(phone_in(s) for s in _strings(value)):
+    if holds_phone(value):
         return PHONE_MESSAGE
     return None
 
@@ -320,6 +326,7 @@ __all__ = [
     "SampleCase",
     "SurveyInstrument",
     "SurveyInterview",
+    "holds_phone",
     "instrument_id_for",
     "json_object_problem",
     "phone_in",

@@ -105,7 +105,7 @@ from icv_app.domain.survey.records import (
     InterviewMode,
     InterviewStatus,
     SurveyInterview,
-    phone_in,
+    holds_phone,
     version_key,
 )
 from icv_app.domain.survey.session import FormSession
@@ -263,7 +263,7 @@ class InterviewService:
             if instrument.find(name) is None:
                 raise InterviewError(f"The form {form_id} has no question {name!r} to "
                                      "preset.")
-            if _holds_phone(value):
+            if holds_phone(value):
                 raise InterviewError(f"The preset answer to {name}: {PHONE_MESSAGE}")
         started = self.now()
         record = SurveyInterview(form_id=form_id, form_version=instrument.version,
@@ -327,16 +327,6 @@ def _json_object(text: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _holds_phone(value: Any) -> bool:
-    if isinstance(value, str):
-        return phone_in(value)
-    if isinstance(value, list):
-        return any(_holds_phone(v) for v in value)
-    if isinstance(value, dict):
-        return any(_holds_phone(k) or _holds_phone(v) for k, v in value.items())
-    return False
 
 
 def _clean(value: Any) -> Any:
@@ -693,7 +683,7 @@ class LiveInterview:
             return self._answer_count(step, value)
         path = step.path
         value = _clean(value)
-        if _holds_phone(value):
+        if holds_phone(value):
             self._event("rejected", path, message=PHONE_MESSAGE)
             return [PHONE_MESSAGE]
         before = self.given(path)
