@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -54,6 +54,7 @@ from icv_app.ui.coordinator.admin_dialogs import (
 )
 from icv_app.ui.coordinator.page import CoordinatorContext, CoordinatorPage
 from icv_app.ui.shared.input_widgets import ChoiceCombo, NumberBox
+from icv_app.ui.shared.rows_model import RowsModel
 from icv_app.ui.shared.tasks import when_done
 
 if TYPE_CHECKING:
@@ -93,47 +94,6 @@ def show_day(moment: dt.datetime | None) -> str:
 
 def show_time(moment: dt.datetime | None, never: str = "Never") -> str:
     return moment.astimezone().strftime("%d %b %Y %H:%M") if moment else never
-
-
-class RowsModel(QAbstractTableModel, Generic[R]):
-    """A read-only table over plain rows, a formatter per column."""
-
-    def __init__(
-        self,
-        columns: Sequence[tuple[str, Callable[[R], str]]],
-        key: Callable[[R], str],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.key = key
-        self.rows: list[R] = []
-
-    def set_rows(self, rows: list[R]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return self.columns[index.column()][1](self.rows[index.row()])
-
-    def row_of(self, key: str) -> int:
-        return next((i for i, r in enumerate(self.rows) if self.key(r) == key), -1)
 
 
 def _table(model: QAbstractTableModel, name: str, widths: Sequence[int]) -> QTableView:

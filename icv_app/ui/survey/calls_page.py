@@ -21,14 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,6 +43,7 @@ from icv_app.domain.survey.records import CallOutcome, InterviewMode
 from icv_app.services.survey.cati import CatiError, CatiService
 from icv_app.services.survey.interviews import InterviewError, InterviewService
 from icv_app.store.records import load_record
+from icv_app.ui.shared.rows_model import Index, RowsModel
 from icv_app.ui.shared.tasks import when_done
 from icv_app.ui.survey.background import on_worker
 from icv_app.ui.survey.page import SurveyContext, SurveyPage
@@ -60,7 +54,6 @@ if TYPE_CHECKING:
     from icv_app.store.changes import StoreChange
     from icv_app.ui.survey.interview_page import Ending
 
-COLUMNS = ("When", "Case", "Area", "Calls", "Last outcome", "Why")
 # The outcomes of a call that reached no interview, each a button: (outcome, caption).
 # "Call back later" asks when; a call that reaches the respondent starts the interview.
 OUTCOME_BUTTONS: tuple[tuple[CallOutcome, str], ...] = (
@@ -110,16 +103,19 @@ def presets_for(instrument: Instrument, fields: dict[str, str]) -> dict[str, Any
     return preset
 
 
-Index = QModelIndex | QPersistentModelIndex
-
-
-class QueueModel(QAbstractTableModel):
-    """The queue as the table shows it: rows made only when painted, so thousands of
-    cases cost nothing to list."""
+class QueueModel(RowsModel["QueueEntry"]):
+    """The queue as the table shows it (no phone numbers); due cases in bold."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[QueueEntry] = []
+        super().__init__([
+            ("When", lambda e: _when(e, self.now)),
+            ("Case", lambda e: e.case_ref),
+            ("Area", lambda e: e.area),
+            ("Calls", lambda e: str(e.attempts)),
+            ("Last outcome", lambda e: e.last_outcome.label if e.last_outcome else ""),
+            ("Why", lambda e: f"Interview in progress · {e.reason}"
+             if e.case_id in self.interrupted else e.reason),
+        ], key=lambda e: e.case_id)
         self.interrupted: set[str] = set()
         self.now = dt.datetime.now(dt.UTC)
         self._bold = QFont()
@@ -127,46 +123,14 @@ class QueueModel(QAbstractTableModel):
 
     def show(self, entries: list[QueueEntry], interrupted: set[str],
              now: dt.datetime) -> None:
-        self.beginResetModel()
-        self.entries, self.interrupted, self.now = entries, interrupted, now
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def text(self, row: int, column: int) -> str:
-        entry = self.entries[row]
-        if column == 0:
-            return _when(entry, self.now)
-        if column == 1:
-            return entry.case_ref
-        if column == 2:
-            return entry.area
-        if column == 3:
-            return str(entry.attempts)
-        if column == 4:
-            return entry.last_outcome.label if entry.last_outcome is not None else ""
-        if entry.case_id in self.interrupted:
-            return f"Interview in progress · {entry.reason}"
-        return entry.reason
+        self.interrupted, self.now = interrupted, now
+        self.set_rows(entries)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(index.row(), index.column())
-        if role == Qt.ItemDataRole.FontRole and self.entries[index.row()].due:
+        if (role == Qt.ItemDataRole.FontRole and index.isValid()
+                and self.rows[index.row()].due):
             return self._bold
-        return None
+        return super().data(index, role)
 
 
 class CallsPage(SurveyPage):
@@ -297,8 +261,8 @@ class CallsPage(SurveyPage):
             if self.entries
             else "No cases to call: your survey manager assigns them, and they arrive "
                  "with the next sync.")
-        rows = [i for i, e in enumerate(self.entries) if e.case_id == selected]
-        self.table.selectRow(rows[0] if rows else 0)
+        row = self.model.row_of(selected) if selected is not None else -1
+        self.table.selectRow(max(row, 0))
         self._work_out_figures(now)
         self._arm_timer(now)
         self.queue_shown.emit()

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,13 +56,13 @@ from icv_app.services.survey.consultations import (
 )
 from icv_app.ui.shared.field_cell import ERROR_COLOUR
 from icv_app.ui.shared.input_widgets import ChoiceCombo
+from icv_app.ui.shared.rows_model import RowsModel
 from icv_app.ui.shared.tasks import when_done
 from icv_app.ui.survey.page import SurveyContext, SurveyPage
 
 if TYPE_CHECKING:
     from icv_app.store.changes import StoreChange
 
-COLUMNS = ("Channel", "Response id", "Received on", "Keyed in by")
 KEYED_CHANNELS = (ResponseChannel.EMAIL, ResponseChannel.PAPER)
 SPECIAL_CHOICES = (("Keep as source metadata", SOURCE), ("Response id", RESPONSE_ID),
                    ("Date received (also kept as source metadata)", RECEIVED))
@@ -70,7 +70,6 @@ MAX_LABEL = 70
 MAX_SAMPLE = 40
 MAX_PROBLEMS_SHOWN = 500
 
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def _short(text: str, limit: int) -> str:
@@ -90,38 +89,14 @@ def _plain_label(text: str) -> QLabel:
     return label
 
 
-class ResponsesModel(QAbstractTableModel):
+def responses_model(parent: QObject | None = None) -> RowsModel[ConsultationResponse]:
     """The responses of the chosen form."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[ConsultationResponse] = []
-
-    def set_rows(self, rows: list[ConsultationResponse]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
-                                               Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        response = self.rows[index.row()]
-        return (response.channel.label, response.source_id or "(keyed in)",
-                response.received_on.strftime("%d %b %Y"),
-                response.keyed_by)[index.column()]
+    return RowsModel([
+        ("Channel", lambda r: r.channel.label),
+        ("Response id", lambda r: r.source_id or "(keyed in)"),
+        ("Received on", lambda r: r.received_on.strftime("%d %b %Y")),
+        ("Keyed in by", lambda r: r.keyed_by),
+    ], parent=parent)
 
 
 class ColumnMappingDialog(QDialog):
@@ -302,7 +277,7 @@ class ConsultationsPage(SurveyPage):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.model = ResponsesModel(self)
+        self.model = responses_model(self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Responses")
