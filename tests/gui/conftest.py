@@ -156,3 +156,28 @@ def coordinator(window: MainWindow, store: LocalStore, reference: ReferenceData)
     )
     window.attach_coordinator(context)
     return context
+
+
+def sign_in_survey(qtbot, window: MainWindow, store: LocalStore, *, role: str,  # type: ignore[no-untyped-def]
+                   user_id: str, username: str,
+                   now: Callable[[], dt.datetime] | None = None, show: bool = True) -> None:
+    """The window as a survey account's laptop has it once sync says who is signed in:
+    the Survey menu offered (on its home page for an interviewer or a survey manager),
+    the window on screen and active (``show``)."""
+    from icv_app.services.sync import SyncStatus
+    from icv_app.ui.survey.page import SurveyContext
+
+    def context(status: SyncStatus) -> SurveyContext:
+        made = SurveyContext(store=store, user_id=user_id, username=status.username or "",
+                             role=role, show_page=window.show_page)
+        if now is not None:
+            made.now = now
+        return made
+
+    window.offer_survey(context)
+    if show:
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+    window.sync_status_changed(SyncStatus(signed_in=True, username=username, role=role))
+

@@ -44,7 +44,7 @@ from icv_app.ui.shared.store_events import StoreEvents
 from icv_app.ui.survey import fieldwork_page
 from icv_app.ui.survey.fieldwork_page import FieldworkPage, Interviewer
 from icv_app.ui.survey.page import SurveyContext
-from tests.gui.conftest import focused
+from tests.gui.conftest import focused, sign_in_survey
 from tests.gui.test_accessible_names import unnamed
 from tests.test_survey_engine import write_form
 
@@ -439,14 +439,10 @@ def test_every_control_is_reached_by_its_own_mnemonic_or_shortcut(
 
 def test_a_survey_managers_laptop_opens_on_the_page_and_its_keys_reach_it(
         qtbot, window, store):  # type: ignore[no-untyped-def]
-    from icv_app.services.sync import SyncStatus
 
     hold_perception(store)
-    window.offer_survey(lambda status: SurveyContext(
-        store=store, user_id=MANAGER, username=status.username or "", role="survey_manager",
-        now=lambda: NOW, show_page=window.show_page))
-    window.sync_status_changed(SyncStatus(signed_in=True, username="manager.one",
-                                          role="survey_manager"))
+    sign_in_survey(qtbot, window, store, role="survey_manager", user_id=MANAGER,
+                   username="manager.one", now=lambda: NOW, show=False)
     page = window.current_page
     assert isinstance(page, FieldworkPage)
     qtbot.waitUntil(lambda: page.form_id == "perception" and not page.reading)

@@ -10,12 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from icv_app.services.survey.instruments import InstrumentService
-from icv_app.services.sync import SyncStatus
 from icv_app.survey_commands import shipped_forms
 from icv_app.ui.survey.consultations_page import ConsultationsPage
 from icv_app.ui.survey.interview_page import InterviewPage
-from icv_app.ui.survey.page import SurveyContext
-from tests.gui.conftest import focused, press, type_text
+from tests.gui.conftest import focused, press, sign_in_survey, type_text
 
 pytestmark = pytest.mark.gui
 ENTER = Qt.Key.Key_Return
@@ -23,14 +21,8 @@ ENTER = Qt.Key.Key_Return
 
 def test_a_paper_response_is_keyed_in_with_the_runner(qtbot, window, store):
     InstrumentService(store).import_file(shipped_forms()["strategy_consultation"])
-    window.offer_survey(lambda status: SurveyContext(
-        store=store, user_id="m-1", username="manager.one", role="survey_manager",
-        show_page=window.show_page))
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.sync_status_changed(SyncStatus(signed_in=True, username="manager.one",
-                                          role="survey_manager"))
+    sign_in_survey(qtbot, window, store, role="survey_manager", user_id="m-1",
+                   username="manager.one")
     page = window.show_page("consultations")
     assert isinstance(page, ConsultationsPage)
     page.channel_combo.setCurrentIndex(

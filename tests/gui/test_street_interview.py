@@ -11,12 +11,10 @@ from PySide6.QtCore import Qt
 
 from icv_app.services.survey.instruments import InstrumentService
 from icv_app.services.survey.quotas import QuotaService
-from icv_app.services.sync import SyncStatus
 from icv_app.survey_commands import shipped_forms
 from icv_app.ui.survey.interview_page import InterviewPage
-from icv_app.ui.survey.page import SurveyContext
 from icv_app.ui.survey.street_page import StreetPage
-from tests.gui.conftest import press, type_text
+from tests.gui.conftest import press, sign_in_survey, type_text
 
 pytestmark = pytest.mark.gui
 ME = "7a0c3e55-9d41-4b2a-8e6f-0a1b2c3d4e5f"
@@ -30,14 +28,8 @@ def street(qtbot, window, store):  # type: ignore[no-untyped-def]
     QuotaService(store, "m-1").define(
         "perception", ["area", "age_band", "gender"],
         {"herefordshire|age_25_34|woman": 0, "herefordshire|age_25_34|man": 5})
-    window.offer_survey(lambda status: SurveyContext(
-        store=store, user_id=ME, username="int.two", role="interviewer",
-        show_page=window.show_page))
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.sync_status_changed(SyncStatus(signed_in=True, username="int.two",
-                                          role="interviewer"))
+    sign_in_survey(qtbot, window, store, role="interviewer", user_id=ME,
+                   username="int.two")
     page = window.show_page("street")
     assert isinstance(page, StreetPage)
     return page

@@ -20,14 +20,12 @@ from icv_app.domain.serialize import to_dict
 from icv_app.domain.survey.records import CallOutcome, SampleCase
 from icv_app.services.survey.cati import CatiService
 from icv_app.services.survey.instruments import InstrumentService
-from icv_app.services.sync import SyncStatus
 from icv_app.store.local_store import LocalStore
 from icv_app.store.records import load_record, save_record
 from icv_app.survey_commands import shipped_forms
 from icv_app.ui.survey.calls_page import CallsPage
 from icv_app.ui.survey.interview_page import InterviewPage
-from icv_app.ui.survey.page import SurveyContext
-from tests.gui.conftest import focused, press, type_text
+from tests.gui.conftest import focused, press, sign_in_survey, type_text
 
 pytestmark = pytest.mark.gui
 
@@ -62,14 +60,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def interviewer(qtbot, window, store, clock, case_id):  # type: ignore[no-untyped-def]
-    window.offer_survey(lambda status: SurveyContext(
-        store=store, user_id=ME, username=status.username or "", role="interviewer",
-        now=clock, show_page=window.show_page))
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.sync_status_changed(SyncStatus(signed_in=True, username="int.one",
-                                          role="interviewer"))
+    sign_in_survey(qtbot, window, store, role="interviewer", user_id=ME,
+                   username="int.one", now=clock)
     page = window.current_page
     assert isinstance(page, CallsPage)
     return page
