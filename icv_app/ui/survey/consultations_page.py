@@ -58,7 +58,7 @@ from icv_app.ui.shared.field_cell import ERROR_COLOUR
 from icv_app.ui.shared.input_widgets import ChoiceCombo
 from icv_app.ui.shared.rows_model import RowsModel
 from icv_app.ui.shared.tasks import when_done
-from icv_app.ui.survey.page import SurveyContext, SurveyPage
+from icv_app.ui.survey.page import SurveyContext, SurveyPage, nothing_imported
 
 if TYPE_CHECKING:
     from icv_app.store.changes import StoreChange
@@ -467,11 +467,7 @@ class ConsultationsPage(SurveyPage):
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
-        if isinstance(exc, OSError):
-            text = f"The file could not be read: {exc.strerror or exc}."
-        else:
-            text = str(exc)
-        self.outcome.setPlainText(f"Nothing was imported. {text}")
+        self.outcome.setPlainText(nothing_imported(exc))
         self.outcome.show()
         self.status_message.emit("Nothing was imported.")
         self.import_finished.emit(exc)

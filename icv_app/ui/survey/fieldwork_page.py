@@ -90,7 +90,7 @@ from icv_app.ui.shared.input_widgets import ChoiceCombo
 from icv_app.ui.shared.tasks import when_done
 from icv_app.ui.survey.background import on_own_thread, on_worker
 from icv_app.ui.survey.fieldwork_dialogs import SampleProblemsDialog, problem_lines
-from icv_app.ui.survey.page import SurveyContext, SurveyPage
+from icv_app.ui.survey.page import SurveyContext, SurveyPage, nothing_imported
 
 if TYPE_CHECKING:
 
@@ -775,11 +775,7 @@ class FieldworkPage(SurveyPage):
 
     def _sample_failed(self, exc: BaseException) -> None:
         self._finish()
-        if isinstance(exc, OSError):
-            text = f"The file could not be read: {exc.strerror or exc}."
-        else:
-            text = str(exc)
-        self.outcome.setPlainText(f"Nothing was imported. {text}")
+        self.outcome.setPlainText(nothing_imported(exc))
         self.outcome.show()
         self.status_message.emit("Nothing was imported.")
         self.sample_import_finished.emit(exc)

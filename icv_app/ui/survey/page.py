@@ -28,6 +28,13 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def nothing_imported(exc: BaseException) -> str:
+    """What a page says when an import of a file stopped with ``exc``: nothing was kept."""
+    if isinstance(exc, OSError):
+        return f"Nothing was imported. The file could not be read: {exc.strerror or exc}."
+    return f"Nothing was imported. {exc}"
+
+
 @dataclass
 class SurveyContext:
     """The signed-in survey account and the store.
