@@ -254,3 +254,29 @@ def test_a_respondent_who_declines_is_a_refusal_not_an_interview(qtbot, window, 
     assert [a["outcome"] for a in _body(store, "call_attempts")] == ["refused"]
     assert [i["status"] for i in _body(store, "survey_interviews")] == ["stopped"]
     assert calls.entries == [] and not phone_anywhere(window)
+
+
+def test_a_case_arriving_by_sync_joins_the_queue_on_screen_at_once(qtbot, store, interviewer):
+    calls = interviewer
+    case = SampleCase(form_id="perception", case_ref="S-0043", phone="07700 900124",
+                      area="Shropshire", interviewer_id=ME)
+    body = to_dict(case)
+    with qtbot.waitSignal(calls.queue_shown):
+        store.writer.submit(lambda db: save_record(db, "sample_case", body)).result()
+    assert [e.case_ref for e in calls.entries] == ["S-0042", "S-0043"]
+
+
+def test_out_of_sight_the_queue_waits_to_be_shown_before_reading_again(qtbot, window,
+                                                                       store, interviewer):
+    calls = interviewer
+    press(ENTER)
+    press(ENTER, CTRL)  # the interview page in front: every answer saved is a change
+    assert not calls.isVisible()
+    read: list[bool] = []
+    calls.queue_shown.connect(lambda: read.append(True))
+    assert window._events is not None
+    with qtbot.waitSignal(window._events.changed):  # the change reached the pages
+        press(ENTER)  # the introduction passed: the interview is saved again
+    assert read == []
+    with qtbot.waitSignal(calls.queue_shown):
+        calls.shown()

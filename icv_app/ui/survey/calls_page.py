@@ -239,7 +239,10 @@ class CallsPage(SurveyPage):
         (self.start_button if self.current is not None else self.table).setFocus()
 
     def store_changed(self, change: StoreChange) -> None:
-        if change.kinds & {"sample_case", "call_attempt", "survey_interview"}:
+        # Out of sight (an interview running: each answer is a change) it waits for
+        # shown(), which reads the queue afresh.
+        if self.isVisible() and change.kinds & {"sample_case", "call_attempt",
+                                                "survey_interview"}:
             self.refresh()
 
     def refresh(self, *, first: bool = False) -> None:

@@ -82,7 +82,9 @@ class StreetPage(SurveyPage):
         self.refresh()
 
     def store_changed(self, change: StoreChange) -> None:
-        if change.kinds & {"survey_instrument", "survey_interview"}:
+        # Out of sight (an interview running: each answer is a change) it waits for
+        # shown(), which reads afresh.
+        if self.isVisible() and change.kinds & {"survey_instrument", "survey_interview"}:
             self.refresh()
 
     def refresh(self) -> None:
